@@ -1,0 +1,2 @@
+/** medchain SDK: keys, transactions, the API client and offline proof verification. */
+export * from '../protocol/index.js';
