@@ -1,0 +1,257 @@
+/**
+ * ChainStore on SQLite (better-sqlite3): the embedded default. One file per node, WAL
+ * journal, one SQLite transaction per block. With `synchronous=NORMAL` in WAL mode a commit
+ * survives the process being killed at any instant (SIGKILL, crash); `durability: 'full'`
+ * also survives power loss at the cost of an fsync per block.
+ */
+import Database from 'better-sqlite3';
+import { type Bytes, toHex } from '../../protocol/core/bytes.js';
+import type { BlockHeader, CommitCertificate, Receipt } from '../../protocol/ledger/block.js';
+import type { Transaction } from '../../protocol/ledger/transaction.js';
+import {
+  type BlockWriteBatch,
+  type ChainStore,
+  type GenesisWriteBatch,
+  StorageError,
+  type StoredBlock,
+  type StoredTransaction,
+} from './chain-store.js';
+
+const SCHEMA_VERSION = '1';
+/** Transaction rows are keyed height * 2^20 + index: blocks hold fewer than 2^20 transactions. */
+const INDEX_SPAN = 1 << 20;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS blocks (
+  height INTEGER PRIMARY KEY, hash BLOB NOT NULL, header TEXT NOT NULL, commit_certificate TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS transactions (
+  id INTEGER PRIMARY KEY, hash BLOB NOT NULL, body TEXT NOT NULL, receipt TEXT NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS transactions_by_hash ON transactions (hash);
+CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tree_nodes (id BLOB PRIMARY KEY, node BLOB NOT NULL) WITHOUT ROWID;
+`;
+
+export interface SqliteChainStoreOptions {
+  path: string;
+  durability?: 'normal' | 'full';
+  readonly?: boolean;
+}
+
+interface TransactionRow {
+  id: number;
+  hash: Buffer;
+  body: string;
+  receipt: string;
+}
+
+export class SqliteChainStore implements ChainStore {
+  readonly db: Database.Database;
+  private readonly statements;
+  private height: number;
+
+  constructor(options: SqliteChainStoreOptions) {
+    this.db = new Database(options.path, { readonly: options.readonly ?? false });
+    if (!options.readonly) {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
+      this.db.exec(SCHEMA);
+      this.checkSchemaVersion();
+    }
+    this.db.pragma('cache_size = -65536');
+    this.statements = this.prepare();
+    this.height = this.loadHeight();
+  }
+
+  private prepare() {
+    const db = this.db;
+    return {
+      meta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE name = ?'),
+      setMeta: db.prepare('INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)'),
+      maxHeight: db.prepare<[], { height: number | null }>('SELECT MAX(height) AS height FROM blocks'),
+      block: db.prepare<[number], { hash: Buffer; header: string; commit_certificate: string }>(
+        'SELECT hash, header, commit_certificate FROM blocks WHERE height = ?',
+      ),
+      insertBlock: db.prepare(
+        'INSERT INTO blocks (height, hash, header, commit_certificate) VALUES (?, ?, ?, ?)',
+      ),
+      insertTransaction: db.prepare(
+        'INSERT INTO transactions (id, hash, body, receipt) VALUES (?, ?, ?, ?)',
+      ),
+      blockTransactions: db.prepare<[number, number], TransactionRow>(
+        'SELECT id, hash, body, receipt FROM transactions WHERE id >= ? AND id < ? ORDER BY id',
+      ),
+      transaction: db.prepare<[Buffer], TransactionRow>(
+        'SELECT id, hash, body, receipt FROM transactions WHERE hash = ?',
+      ),
+      hasTransaction: db.prepare<[Buffer], { one: number }>(
+        'SELECT 1 AS one FROM transactions WHERE hash = ?',
+      ),
+      state: db.prepare<[string], { value: Buffer }>('SELECT value FROM state WHERE key = ?'),
+      setState: db.prepare('INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)'),
+      deleteState: db.prepare('DELETE FROM state WHERE key = ?'),
+      treeNode: db.prepare<[Uint8Array], { node: Buffer }>('SELECT node FROM tree_nodes WHERE id = ?'),
+      insertTreeNode: db.prepare('INSERT OR REPLACE INTO tree_nodes (id, node) VALUES (?, ?)'),
+    };
+  }
+
+  private checkSchemaVersion(): void {
+    const row = this.db.prepare<[], { value: string }>(
+      "SELECT value FROM meta WHERE name = 'schema_version'",
+    ).get();
+    if (row === undefined) {
+      this.db.prepare("INSERT INTO meta (name, value) VALUES ('schema_version', ?)").run(SCHEMA_VERSION);
+    } else if (row.value !== SCHEMA_VERSION) {
+      throw new StorageError('corrupt', `unsupported schema version ${row.value}`);
+    }
+  }
+
+  private loadHeight(): number {
+    if (this.statements.meta.get('genesis_hash') === undefined) {
+      return -1;
+    }
+    return this.statements.maxHeight.get()?.height ?? 0;
+  }
+
+  latestHeight(): number {
+    return this.height;
+  }
+
+  genesis(): { json: string; hash: string; chainId: string; stateRoot: string } | undefined {
+    const read = (name: string) => this.statements.meta.get(name)?.value;
+    const hash = read('genesis_hash');
+    if (hash === undefined) {
+      return undefined;
+    }
+    return {
+      hash,
+      json: read('genesis_json') ?? '',
+      chainId: read('chain_id') ?? '',
+      stateRoot: read('genesis_state_root') ?? '',
+    };
+  }
+
+  block(height: number): StoredBlock | undefined {
+    const row = this.statements.block.get(height);
+    if (row === undefined) {
+      return undefined;
+    }
+    return {
+      height,
+      hash: toHex(row.hash),
+      header: JSON.parse(row.header) as BlockHeader,
+      commit: JSON.parse(row.commit_certificate) as CommitCertificate,
+    };
+  }
+
+  blockTransactions(height: number): StoredTransaction[] {
+    const rows = this.statements.blockTransactions.all(height * INDEX_SPAN, (height + 1) * INDEX_SPAN);
+    return rows.map(decodeTransactionRow);
+  }
+
+  transaction(hash: string): StoredTransaction | undefined {
+    const row = this.statements.transaction.get(Buffer.from(hash, 'hex'));
+    return row === undefined ? undefined : decodeTransactionRow(row);
+  }
+
+  hasTransaction(hash: string): boolean {
+    return this.statements.hasTransaction.get(Buffer.from(hash, 'hex')) !== undefined;
+  }
+
+  stateValue(key: string): Bytes | undefined {
+    return this.statements.state.get(key)?.value;
+  }
+
+  treeNode(id: Bytes): Bytes | undefined {
+    return this.statements.treeNode.get(asBuffer(id))?.node;
+  }
+
+  saveGenesis(batch: GenesisWriteBatch): void {
+    if (this.height >= 0) {
+      throw new StorageError('genesis_exists', 'this store already holds a genesis');
+    }
+    const write = this.db.transaction(() => {
+      this.writeState(batch.state, batch.treeNodes);
+      this.statements.setMeta.run('genesis_json', batch.genesisJson);
+      this.statements.setMeta.run('genesis_hash', batch.genesisHash);
+      this.statements.setMeta.run('chain_id', batch.chainId);
+      this.statements.setMeta.run('genesis_state_root', batch.stateRoot);
+    });
+    write();
+    this.height = 0;
+  }
+
+  commitBlock(batch: BlockWriteBatch): void {
+    if (this.height < 0) {
+      throw new StorageError('no_genesis', 'commit before genesis');
+    }
+    const { block } = batch;
+    if (block.height !== this.height + 1) {
+      throw new StorageError(
+        'height_out_of_order',
+        `expected height ${this.height + 1}, got ${block.height}`,
+      );
+    }
+    if (batch.transactions.length >= INDEX_SPAN) {
+      throw new StorageError('corrupt', 'too many transactions in one block');
+    }
+    const write = this.db.transaction(() => {
+      this.statements.insertBlock.run(
+        block.height,
+        Buffer.from(block.hash, 'hex'),
+        JSON.stringify(block.header),
+        JSON.stringify(block.commit),
+      );
+      const base = block.height * INDEX_SPAN;
+      for (let index = 0; index < batch.transactions.length; index++) {
+        const entry = batch.transactions[index]!;
+        this.statements.insertTransaction.run(
+          base + index,
+          Buffer.from(entry.hash, 'hex'),
+          JSON.stringify(entry.transaction),
+          JSON.stringify(entry.receipt),
+        );
+      }
+      this.writeState(batch.state, batch.treeNodes);
+    });
+    write();
+    this.height = block.height;
+  }
+
+  private writeState(
+    state: Map<string, Bytes | null>,
+    treeNodes: ReadonlyArray<readonly [Bytes, Bytes]>,
+  ): void {
+    for (const [key, value] of state) {
+      if (value === null) {
+        this.statements.deleteState.run(key);
+      } else {
+        this.statements.setState.run(key, asBuffer(value));
+      }
+    }
+    for (const [id, node] of treeNodes) {
+      this.statements.insertTreeNode.run(asBuffer(id), asBuffer(node));
+    }
+  }
+
+  close(): void {
+    if (this.db.open) {
+      this.db.close();
+    }
+  }
+}
+
+/** better-sqlite3 binds Buffers, not plain Uint8Arrays; wrap without copying. */
+function asBuffer(bytes: Bytes): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+}
+
+function decodeTransactionRow(row: TransactionRow): StoredTransaction {
+  return {
+    hash: toHex(row.hash),
+    height: Math.floor(row.id / INDEX_SPAN),
+    index: row.id % INDEX_SPAN,
+    transaction: JSON.parse(row.body) as Transaction,
+    receipt: JSON.parse(row.receipt) as Receipt,
+  };
+}
