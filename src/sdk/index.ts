@@ -1,2 +1,10 @@
 /** medchain SDK: keys, transactions, the API client and offline proof verification. */
 export * from '../protocol/index.js';
+export * from './api-types.js';
+export * from './client.js';
+export * from './errors.js';
+export * from './keys.js';
+export * from './keystore.js';
+export * from './sse.js';
+export * from './transactions.js';
+export * from './verify.js';
