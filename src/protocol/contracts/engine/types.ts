@@ -63,21 +63,31 @@ export interface ContractEngine {
    * the signer is a known active key and the nonce is not stale. `pendingNonce` is the
    * next nonce after transactions of this signer already waiting in the mempool.
    */
-  checkAdmission(reader: StateReader, transaction: Transaction, pendingNonce?: number): AdmissionCheck;
+  checkAdmission(
+    reader: StateReader,
+    transaction: Transaction,
+    pendingNonce?: number,
+  ): AdmissionCheck;
   executeBlock(
     reader: StateReader,
     context: BlockContext,
     transactions: readonly ExecutedTransaction[],
   ): BlockExecution;
-  /** Current validator set, read from governance state. */
-  validators(reader: StateReader): Validator[];
+  /**
+   * The validator set that decides block `height`, read from governance state. Without a
+   * height: the set for the block after the reader's last one. A change passed at height h
+   * takes effect at h + 1, so `height` may be at most one below the state's last change.
+   */
+  validators(reader: StateReader, height?: number): Validator[];
   /** Answers a module query such as ("identity", "organization", { id }). */
   query(
     reader: StateReader,
     module: string,
     name: string,
     params: Record<string, string>,
-  ): QueryResult | { error: 'unknown_module' | 'unknown_query' | 'invalid_params'; message: string };
+  ):
+    | QueryResult
+    | { error: 'unknown_module' | 'unknown_query' | 'invalid_params'; message: string };
   /** Names of modules, actions and queries, for the API's discovery and OpenAPI document. */
   describe(): ModuleDescription[];
 }
