@@ -103,7 +103,9 @@ describe('MedchainClient', () => {
     assert.ok(submitted !== undefined && verifyTransactionSignature(pureCrypto, submitted));
     assert.equal(seen.filter((r) => r.url.endsWith('/v1/status')).length, 1);
   });
+});
 
+describe('MedchainClient errors', () => {
   it('turns problem+json into MedchainApiError with every field', async () => {
     const { client } = fakeNode({
       'POST /v1/tx': () => problem(400, 'invalid_transaction', 'nonce is negative', 'nonce'),
@@ -141,7 +143,9 @@ describe('MedchainClient', () => {
       return true;
     });
   });
+});
 
+describe('MedchainClient reads', () => {
   it('encodes query parameters and state paths', async () => {
     const { client } = fakeNode({
       'GET /v1/state/identity/organization': (_request, url) =>
@@ -150,7 +154,9 @@ describe('MedchainClient', () => {
     const answer = await client.query('identity', 'organization', { id: 'a b&c' });
     assert.equal(answer.key, 'org/a b&c');
   });
+});
 
+describe('MedchainClient.events', () => {
   it('parses the event stream across arbitrary chunk boundaries', async () => {
     const block = JSON.stringify({ height: 5, hash: 'ab', transactionCount: 1, time: 1 });
     const tx = JSON.stringify({ hash: 'cd', height: 5, index: 0, code: 0, name: 'ok', events: [] });

@@ -55,7 +55,9 @@ describe('keystore', () => {
     assert.ok(!text.includes(Buffer.from(keys.encryption.secretKey).toString('hex')));
     assert.equal(file.plaintext, undefined);
   });
+});
 
+describe('keystore failures', () => {
   it('rejects a wrong passphrase with a typed error', async () => {
     const file = await encryptKeystore(generateParticipantKeys(), {
       passphrase: 'right',
