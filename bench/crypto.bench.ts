@@ -5,9 +5,9 @@
  */
 import { availableParallelism, cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { CRYPTO_NAMES, cryptoByName, signerByName } from '../src/node/crypto/select-crypto.js';
 import type { Crypto, Signer } from '../src/protocol/core/crypto.js';
 import { hashLeaves, merkleRootOfLeafHashes } from '../src/protocol/core/merkle.js';
-import { CRYPTO_NAMES, cryptoByName, signerByName } from '../src/node/crypto/select-crypto.js';
 
 const KEYS = 64;
 const MESSAGE_BYTES = 300;

@@ -11,7 +11,7 @@ import { sha512 } from '@noble/hashes/sha2.js';
 import fc from 'fast-check';
 import { RFC8032_VECTORS } from '../../../test/vectors/rfc8032.js';
 import { type Bytes, concatBytes, fromHex, toHex, utf8 } from '../../protocol/core/bytes.js';
-import { type Crypto, pureCrypto, seedSigner, type Signer } from '../../protocol/core/crypto.js';
+import { type Crypto, pureCrypto, type Signer, seedSigner } from '../../protocol/core/crypto.js';
 import { nodeCrypto, nodeSigner } from './node-crypto.js';
 import {
   CryptoSelectionError,

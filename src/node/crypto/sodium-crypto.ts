@@ -4,6 +4,7 @@
  * reads any Uint8Array view in place, so callers' buffers are never copied.
  */
 import sodium from 'sodium-native';
+import { assert } from '../../protocol/core/assert.js';
 import {
   type Crypto,
   ED25519_PUBLIC_KEY_BYTES,
@@ -12,7 +13,6 @@ import {
   SHA256_BYTES,
   type Signer,
 } from '../../protocol/core/crypto.js';
-import { assert } from '../../protocol/core/assert.js';
 
 export const sodiumCrypto: Crypto = {
   name: 'sodium',
