@@ -211,6 +211,25 @@ describe('MedchainClient.events', () => {
   });
 });
 
+describe('MedchainClient.events abort', () => {
+  it('ends quietly when aborted before the node answers', async () => {
+    const controller = new AbortController();
+    const client = new MedchainClient({
+      baseUrl: 'http://node.test',
+      fetch: (request) =>
+        new Promise((_resolve, reject) => {
+          request.signal.addEventListener('abort', () => reject(request.signal.reason));
+        }),
+    });
+    setTimeout(() => controller.abort(), 10);
+    const events: ChainStreamEvent[] = [];
+    for await (const event of client.events({ signal: controller.signal })) {
+      events.push(event);
+    }
+    assert.deepEqual(events, []);
+  });
+});
+
 describe('ServerSentEventParser', () => {
   it('splits one byte at a time and keeps the last id', () => {
     const parser = new ServerSentEventParser();

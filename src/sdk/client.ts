@@ -160,7 +160,16 @@ export class MedchainClient {
     if (options.signal !== undefined) {
       request.signal = options.signal;
     }
-    const response = await this.request('GET', '/v1/events', request);
+    let response: Response;
+    try {
+      response = await this.request('GET', '/v1/events', request);
+    } catch (error) {
+      // Aborted before the node answered: the caller asked to stop, so stop quietly.
+      if (options.signal?.aborted === true) {
+        return;
+      }
+      throw error;
+    }
     if (response.body === null) {
       return;
     }
