@@ -343,17 +343,18 @@ export function verifyConsistency(crypto: Crypto, check: ConsistencyCheck): bool
   if (path === undefined || !isSize(firstSize) || !isSize(secondSize)) {
     return false;
   }
+  if (firstSize === 0 || firstSize > secondSize) {
+    return false;
+  }
+  // Equal sizes prove nothing beyond equal roots, whatever their length.
+  if (firstSize === secondSize) {
+    return path.length === 0 && bytesEqual(check.firstRoot, check.secondRoot);
+  }
   if (check.firstRoot.length !== MERKLE_HASH_BYTES) {
     return false;
   }
   if (check.secondRoot.length !== MERKLE_HASH_BYTES) {
     return false;
-  }
-  if (firstSize === 0 || firstSize > secondSize) {
-    return false;
-  }
-  if (firstSize === secondSize) {
-    return path.length === 0 && bytesEqual(check.firstRoot, check.secondRoot);
   }
   const roots = rootsFromConsistencyPath(crypto, { path, firstSize, secondSize }, check);
   if (roots === undefined) {
