@@ -8,6 +8,7 @@ import type { JsonObject, JsonValue } from '../../core/canonical.js';
 import type { Receipt } from '../../ledger/block.js';
 import { type Crypto, type Signer, seedSigner } from '../../core/crypto.js';
 import { type Transaction, signTransaction, transactionHash } from '../../ledger/transaction.js';
+import { createDemoGenesis } from '../../genesis/demo.js';
 import type { Genesis } from '../../genesis/types.js';
 import { createEngine } from './create-engine.js';
 import { nonceKey } from './keys.js';
@@ -36,8 +37,9 @@ export class TestChain {
   constructor(
     private readonly crypto: Crypto,
     readonly genesis: Genesis,
+    engine?: ContractEngine,
   ) {
-    this.engine = createEngine(crypto);
+    this.engine = engine ?? createEngine(crypto);
     this.state.apply(this.engine.genesisWrites(genesis));
     this.time = genesis.genesisTime;
   }
@@ -94,7 +96,43 @@ export class TestChain {
   }
 
   /** Raw query answer, for checking errors. */
-  queryRaw(module: string, name: string, params: Record<string, string>) {
+  queryRaw(
+    module: string,
+    name: string,
+    params: Record<string, string>,
+  ): ReturnType<ContractEngine['query']> {
     return this.engine.query(this.state, module, name, params);
   }
+}
+
+const DEMO_ROLES = ['hospital', 'clinic', 'payer', 'pharmacy'] as const;
+type DemoRole = (typeof DEMO_ROLES)[number];
+
+/** The demo network with named signers: admin-<role> and validator-<role>. */
+export function demoTestNetwork(): {
+  genesis: Genesis;
+  admins: Record<DemoRole, Signer>;
+  validators: Record<DemoRole, Signer>;
+} {
+  const admins = {} as Record<DemoRole, Signer>;
+  const validators = {} as Record<DemoRole, Signer>;
+  for (const role of DEMO_ROLES) {
+    admins[role] = namedSigner(`admin-${role}`);
+    validators[role] = namedSigner(`validator-${role}`);
+  }
+  const keys = (role: DemoRole) => ({
+    adminKey: publicKeyHex(admins[role]),
+    validatorKey: publicKeyHex(validators[role]),
+  });
+  const genesis = createDemoGenesis({
+    chainId: 'medchain-test',
+    genesisTime: 1_700_000_000_000,
+    keys: {
+      hospital: keys('hospital'),
+      clinic: keys('clinic'),
+      payer: keys('payer'),
+      pharmacy: keys('pharmacy'),
+    },
+  });
+  return { genesis, admins, validators };
 }

@@ -8,8 +8,7 @@ import { MEMBER_KINDS, ORGANIZATION_ROLES } from './types.js';
 export const ID_PATTERN = /^[a-z0-9-]{3,64}$/;
 const ROLE_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
 /** Printable text without leading or trailing spaces: no control characters in state. */
-const NAME_PATTERN =
-  /^[^\s\u0000-\u001f\u007f](?:[^\u0000-\u001f\u007f]{0,126}[^\s\u0000-\u001f\u007f])?$/;
+const NAME_PATTERN = /^[^\s\p{Cc}](?:[^\p{Cc}]{0,126}[^\s\p{Cc}])?$/u;
 export const MEMBER_ROLES_MAX = 16;
 
 export const organizationId = text(ID_PATTERN, '3-64 characters of a-z, 0-9 and -');

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pureCrypto, type Signer } from '../../core/crypto.js';
 import type { Receipt } from '../../ledger/block.js';
-import { createDemoGenesis, DEMO_ORGANIZATION_IDS } from '../../genesis/demo.js';
+import { DEMO_ORGANIZATION_IDS } from '../../genesis/demo.js';
 import type { Genesis } from '../../genesis/types.js';
-import { namedSigner, publicKeyHex, TestChain } from '../engine/test-chain.js';
+import { demoTestNetwork, namedSigner, publicKeyHex, TestChain } from '../engine/test-chain.js';
 import type { Member, Organization, Proposal, ValidatorSet } from './types.js';
 
 const CHAIN_ID = 'medchain-test';
@@ -14,34 +14,12 @@ const CLINIC = DEMO_ORGANIZATION_IDS.clinic;
 const PAYER = DEMO_ORGANIZATION_IDS.payer;
 const PHARMACY = DEMO_ORGANIZATION_IDS.pharmacy;
 
-const admins = {
-  hospital: namedSigner('admin-hospital'),
-  clinic: namedSigner('admin-clinic'),
-  payer: namedSigner('admin-payer'),
-  pharmacy: namedSigner('admin-pharmacy'),
-};
-const validatorsOf = {
-  hospital: namedSigner('validator-hospital'),
-  clinic: namedSigner('validator-clinic'),
-  payer: namedSigner('validator-payer'),
-  pharmacy: namedSigner('validator-pharmacy'),
-};
+const network = demoTestNetwork();
+const admins = network.admins;
+const validatorsOf = network.validators;
 
-export function demoGenesis(): Genesis {
-  const keys = (name: keyof typeof admins) => ({
-    adminKey: publicKeyHex(admins[name]),
-    validatorKey: publicKeyHex(validatorsOf[name]),
-  });
-  return createDemoGenesis({
-    chainId: CHAIN_ID,
-    genesisTime: 1_700_000_000_000,
-    keys: {
-      hospital: keys('hospital'),
-      clinic: keys('clinic'),
-      payer: keys('payer'),
-      pharmacy: keys('pharmacy'),
-    },
-  });
+function demoGenesis(): Genesis {
+  return demoTestNetwork().genesis;
 }
 
 function key(signer: Signer): string {
@@ -624,17 +602,17 @@ describe('identity: queries', () => {
       key: 'identity/member/nobody',
       value: null,
     });
-    assert.equal(chain.queryRaw('identity', 'proposal', { id: '0' }).hasOwnProperty('error'), true);
-    assert.equal(
-      chain.queryRaw('identity', 'key', { publicKey: 'xyz' }).hasOwnProperty('error'),
-      true,
-    );
+    assert.ok('error' in chain.queryRaw('identity', 'proposal', { id: '0' }));
+    assert.ok('error' in chain.queryRaw('identity', 'key', { publicKey: 'xyz' }));
     assert.deepEqual(chain.queryRaw('identity', 'member', { id: 'abc', extra: '1' }), {
       error: 'invalid_params',
       message: 'unknown parameter "extra"',
     });
-    assert.equal(chain.queryRaw('identity', 'nothing', {}).hasOwnProperty('error'), true);
-    assert.equal((chain.query('identity', 'validators', {}) as ValidatorSet).validators.length, 4);
+    assert.ok('error' in chain.queryRaw('identity', 'nothing', {}));
+    assert.equal(
+      (chain.query('identity', 'validators', {}) as unknown as ValidatorSet).validators.length,
+      4,
+    );
     assert.equal(organization(chain, PHARMACY).role, 'pharmacy');
   });
 });
