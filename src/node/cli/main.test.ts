@@ -91,6 +91,18 @@ let receiptCode = 0;
 const FAKE_ROUTES: Record<string, Route> = {
   'GET /v1/status': () => [200, STATUS],
   'GET /v1/accounts/:key': () => [200, { nonce: 3, pendingNonce: 4, key: null }],
+  'GET /v1/state/identity/organization': (_request, _body, url) => [
+    200,
+    {
+      height: 7,
+      key: `identity/org/${url.searchParams.get('id')}`,
+      value: { id: url.searchParams.get('id'), name: 'Org A' },
+      proof: { siblings: ['ee'] },
+      header: { stateRoot: 'ff'.repeat(32) },
+      blockHash: 'bb'.repeat(32),
+      commit: { height: 7, round: 0, blockHash: 'bb'.repeat(32), signatures: [] },
+    },
+  ],
   'GET /v1/blocks/99': () => [404, { status: 404, code: 'not_found', detail: 'no block 99' }],
   'POST /v1/tx': (_request, body, url) => {
     assert.equal(url.searchParams.get('wait'), 'commit');
@@ -168,7 +180,7 @@ describe('medchain keys', () => {
   });
 });
 
-describe('medchain status, block and tx', () => {
+describe('medchain status, query and block', () => {
   it('prints status for people and for scripts', async () => {
     const human = await medchain(['status', '--api', node.url]);
     assert.equal(human.code, 0, human.stderr);
@@ -178,12 +190,36 @@ describe('medchain status, block and tx', () => {
     assert.deepEqual(JSON.parse(json.stdout), STATUS);
   });
 
+  it('queries state with key=value parameters, and shows the proof on request', async () => {
+    const run = await medchain([
+      'query',
+      'identity',
+      'organization',
+      'id=org-a',
+      '--api',
+      node.url,
+    ]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^key +identity\/org\/org-a$/m);
+    assert.match(run.stdout, /"name": "Org A"/);
+    assert.doesNotMatch(run.stdout, /siblings/);
+    const args = ['query', 'identity', 'organization', 'id=org-a', '--proof', '--json'];
+    const proven = await medchain([...args, '--api', node.url]);
+    assert.deepEqual(JSON.parse(proven.stdout).proof, { siblings: ['ee'] });
+    const bad = await medchain(['query', 'identity', 'organization', 'org-a', '--api', node.url]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /^error: usage: query parameters are key=value/);
+  });
+
   it('reports API problems as error: <code>: <detail> and exits 1', async () => {
     const run = await medchain(['block', '99', '--api', node.url]);
     assert.equal(run.code, 1);
     assert.equal(run.stderr, 'error: not_found: no block 99\n');
   });
 
+});
+
+describe('medchain tx', () => {
   it('signs with the pending nonce, submits and waits for the commit', async () => {
     const key = join(directory, 'signer.json');
     const env = { PASS: 'pw' };
