@@ -216,7 +216,6 @@ describe('medchain status, query and block', () => {
     assert.equal(run.code, 1);
     assert.equal(run.stderr, 'error: not_found: no block 99\n');
   });
-
 });
 
 describe('medchain tx', () => {
