@@ -76,7 +76,9 @@ export interface ContractEngine {
   /**
    * The validator set that decides block `height`, read from governance state. Without a
    * height: the set for the block after the reader's last one. A change passed at height h
-   * takes effect at h + 1, so `height` may be at most one below the state's last change.
+   * takes effect at h + 1; state keeps the set in force before the latest change, so a
+   * block certified just before a change can be checked after it executes. Older sets
+   * come from block history.
    */
   validators(reader: StateReader, height?: number): Validator[];
   /** Answers a module query such as ("identity", "organization", { id }). */
