@@ -95,7 +95,7 @@ describe('MedchainClient', () => {
         return json({ hash: 'h', status: 'committed', height: 9, index: 0, receipt });
       },
     });
-    const call = action('identity', 'vote', { proposalId: 'p', approve: true });
+    const call = action('identity', 'vote', { proposal: 1, approve: true });
     const result = await client.send(signer, call, { timeoutMs: 2500 });
     assert.equal(result.status, 'committed');
     assert.equal(submitted?.nonce, 7);

@@ -23,7 +23,7 @@ describe('buildTransaction', () => {
       chainId: 'medchain-local',
       signer,
       nonce: 3,
-      ...identity.vote({ proposalId: 'p-1', approve: true }),
+      ...identity.vote({ proposal: 1, approve: true }),
       expiresAt: 100,
     });
     assert.equal(transaction.signer, publicKeyToHex(signer.publicKey));
@@ -39,9 +39,9 @@ describe('buildTransaction', () => {
       chainId: 'medchain-local',
       signer,
       nonce: 0,
-      ...action('identity', 'deactivateMember', { publicKey: 'aa', reason: 'left' }),
+      ...identity.deactivateMember({ member: 'member-1' }),
     });
-    transaction.args = { publicKey: 'aa', reason: 'stayed' };
+    transaction.args = { member: 'member-2' };
     assert.ok(!verifyTransactionSignature(pureCrypto, transaction));
   });
 

@@ -4,6 +4,14 @@
  * client fill in the nonce at the last moment, after it has asked the node for it.
  */
 
+import type { DeactivateMemberParams } from '../protocol/contracts/identity/deactivate-member.js';
+import type { ProposeAdmissionParams } from '../protocol/contracts/identity/propose-admission.js';
+import type { ProposeRemovalParams } from '../protocol/contracts/identity/propose-removal.js';
+import type { ProposeValidatorParams } from '../protocol/contracts/identity/propose-validator.js';
+import type { RegisterMemberParams } from '../protocol/contracts/identity/register-member.js';
+import type { RotateAdminKeyParams } from '../protocol/contracts/identity/rotate-admin-key.js';
+import type { RotateMemberKeyParams } from '../protocol/contracts/identity/rotate-member-key.js';
+import type { VoteParams } from '../protocol/contracts/identity/vote.js';
 import { toHex } from '../protocol/core/bytes.js';
 import type { JsonObject } from '../protocol/core/canonical.js';
 import type { Signer } from '../protocol/core/crypto.js';
@@ -70,46 +78,19 @@ export function action(module: string, name: string, args: JsonObject = {}): Tra
   return { module, action: name, args };
 }
 
-// The identity module is young; these argument shapes follow its current actions and
-// are expected to change with it. `action()` covers anything not listed.
-
-export interface RegisterMemberArgs extends JsonObject {
-  organization: string;
-  /** Ed25519 public key (hex) of the new member. */
-  publicKey: string;
-  /** X25519 public key (hex) others wrap document keys to. */
-  encryptionKey: string;
-  role: string;
+/** Argument types come from the module itself, so a changed action fails to compile here. */
+function call<T extends object>(module: string, name: string): (args: T) => TransactionCall {
+  return (args) => action(module, name, args as unknown as JsonObject);
 }
 
-export interface RotateMemberKeyArgs extends JsonObject {
-  publicKey: string;
-  newPublicKey: string;
-  newEncryptionKey: string;
-}
-
-export interface DeactivateMemberArgs extends JsonObject {
-  publicKey: string;
-  reason: string;
-}
-
-export interface ProposeArgs extends JsonObject {
-  /** The governance change, e.g. { kind: 'addOrganization', ... }. */
-  proposal: JsonObject;
-}
-
-export interface VoteArgs extends JsonObject {
-  proposalId: string;
-  approve: boolean;
-}
-
+/** Typed shorthands for the identity and governance module's actions. */
 export const identity = {
-  registerMember: (args: RegisterMemberArgs): TransactionCall =>
-    action('identity', 'registerMember', args),
-  rotateMemberKey: (args: RotateMemberKeyArgs): TransactionCall =>
-    action('identity', 'rotateMemberKey', args),
-  deactivateMember: (args: DeactivateMemberArgs): TransactionCall =>
-    action('identity', 'deactivateMember', args),
-  propose: (args: ProposeArgs): TransactionCall => action('identity', 'propose', args),
-  vote: (args: VoteArgs): TransactionCall => action('identity', 'vote', args),
+  registerMember: call<RegisterMemberParams>('identity', 'registerMember'),
+  rotateMemberKey: call<RotateMemberKeyParams>('identity', 'rotateMemberKey'),
+  deactivateMember: call<DeactivateMemberParams>('identity', 'deactivateMember'),
+  rotateAdminKey: call<RotateAdminKeyParams>('identity', 'rotateAdminKey'),
+  proposeAdmission: call<ProposeAdmissionParams>('identity', 'proposeAdmission'),
+  proposeRemoval: call<ProposeRemovalParams>('identity', 'proposeRemoval'),
+  proposeValidator: call<ProposeValidatorParams>('identity', 'proposeValidator'),
+  vote: call<VoteParams>('identity', 'vote'),
 } as const;

@@ -223,7 +223,7 @@ describe('medchain tx', () => {
     const key = join(directory, 'signer.json');
     const env = { PASS: 'pw' };
     await medchain(['keys', 'new', '--out', key, '--passphrase-env', 'PASS'], env);
-    const args = ['tx', 'identity', 'vote', '--args', '{"proposalId":"p-1","approve":true}'];
+    const args = ['tx', 'identity', 'vote', '--args', '{"proposal":1,"approve":true}'];
     const run = await medchain(
       [...args, '--key', key, '--passphrase-env', 'PASS', '--api', node.url],
       env,

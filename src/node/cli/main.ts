@@ -63,7 +63,7 @@ function buildProgram(): Command {
     'medchain init --dir ./net && medchain up --dir ./net',
     'medchain keys new --out alice.json',
     'medchain status',
-    'medchain tx identity vote --args \'{"proposalId":"p-1","approve":true}\' --key alice.json',
+    'medchain tx identity vote --args \'{"proposal":1,"approve":true}\' --key alice.json',
     'medchain query identity organization id=org-st-mary --proof',
     'medchain <command> --help',
   ]);

@@ -64,9 +64,9 @@ export function register(program: Command): void {
     );
   addApiOptions(command);
   addExamples(command, [
-    `medchain tx identity vote --args '{"proposalId":"p-1","approve":true}' --key alice.json`,
+    `medchain tx identity vote --args '{"proposal":1,"approve":true}' --key alice.json`,
     'medchain tx identity registerMember --args-file member.json --key admin.json --json',
-    'echo \'{"publicKey":"…","reason":"left"}\' | medchain tx identity deactivateMember \\\n' +
+    'echo \'{"member":"member-1"}\' | medchain tx identity deactivateMember \\\n' +
       '      --args-file - --key admin.json --no-wait',
   ]);
 }
