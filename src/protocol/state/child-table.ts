@@ -1,0 +1,159 @@
+/**
+ * The 16 child slots of an internal node, decoded without copying: each child hash is
+ * referenced as (source bytes, offset) into the node it came from, so walking and
+ * rewriting a path allocates only the new node. One table is reused per tree depth.
+ */
+import { assert } from '../core/assert.js';
+import type { Bytes } from '../core/bytes.js';
+import type { ByteArena } from './byte-arena.js';
+import {
+  childMaskOf,
+  HASH_BYTES,
+  INTERNAL_TAG,
+  internalPreimageBytes,
+  popcount16,
+  RADIX,
+} from './node-codec.js';
+import type { StateVersion } from './types.js';
+
+const EMPTY_SOURCE: Bytes = new Uint8Array(0);
+
+export class ChildTable {
+  /** Bit n set when slot n holds a child. */
+  mask = 0;
+  /** Bit n set when the child in slot n is a leaf (not part of the hash). */
+  leafMask = 0;
+  readonly sources: Bytes[] = new Array<Bytes>(RADIX).fill(EMPTY_SOURCE);
+  readonly offsets = new Int32Array(RADIX);
+  readonly versions = new Float64Array(RADIX);
+
+  set(nibble: number, child: { hash: Bytes; version: StateVersion; isLeaf: boolean }): void {
+    const bit = 1 << nibble;
+    this.mask |= bit;
+    this.leafMask = child.isLeaf ? this.leafMask | bit : this.leafMask & ~bit;
+    this.sources[nibble] = child.hash;
+    this.offsets[nibble] = 0;
+    this.versions[nibble] = child.version;
+  }
+
+  clear(nibble: number): void {
+    const bit = 1 << nibble;
+    this.mask &= ~bit;
+    this.leafMask &= ~bit;
+    this.sources[nibble] = EMPTY_SOURCE;
+  }
+
+  /** Fills the table from an encoded internal node: tag ‖ mask ‖ hashes ‖ leafMask ‖ versions. */
+  decode(node: Bytes): void {
+    assert(node[0] === INTERNAL_TAG, 'child table: not an internal node');
+    const mask = childMaskOf(node);
+    assert(mask !== 0, 'child table: internal node without children');
+    let offset = internalPreimageBytes(popcount16(mask));
+    const leafMask = (node[offset]! << 8) | node[offset + 1]!;
+    assert((leafMask & ~mask) === 0, 'child table: leaf mask outside child mask');
+    offset += 2;
+    let hashOffset = 3;
+    for (let nibble = 0; nibble < RADIX; nibble++) {
+      if ((mask & (1 << nibble)) === 0) {
+        this.sources[nibble] = EMPTY_SOURCE;
+        continue;
+      }
+      this.sources[nibble] = node;
+      this.offsets[nibble] = hashOffset;
+      hashOffset += HASH_BYTES;
+      // Unsigned LEB128; arithmetic rather than shifts so versions up to 2^53 decode.
+      let version = 0;
+      let scale = 1;
+      let byte = 0x80;
+      while ((byte & 0x80) !== 0) {
+        assert(offset < node.length, 'child table: truncated version');
+        byte = node[offset++]!;
+        version += (byte & 0x7f) * scale;
+        scale *= 128;
+      }
+      this.versions[nibble] = version;
+    }
+    assert(offset === node.length, 'child table: trailing bytes');
+    this.mask = mask;
+    this.leafMask = leafMask;
+  }
+
+  /** Encodes the table as an internal node in `arena`'s memory. */
+  encode(arena: ByteArena): Bytes {
+    const mask = this.mask;
+    assert(mask !== 0, 'child table: cannot encode a node without children');
+    let length = internalPreimageBytes(popcount16(mask)) + 2;
+    for (let nibble = 0; nibble < RADIX; nibble++) {
+      if ((mask & (1 << nibble)) !== 0) {
+        length += varintBytes(this.versions[nibble]!);
+      }
+    }
+    const node = arena.allocate(length);
+    node[0] = INTERNAL_TAG;
+    node[1] = mask >> 8;
+    node[2] = mask & 0xff;
+    const hashesEnd = this.writeHashes(node);
+    node[hashesEnd] = this.leafMask >> 8;
+    node[hashesEnd + 1] = this.leafMask & 0xff;
+    writeVersions(node, hashesEnd + 2, mask, this.versions);
+    return node;
+  }
+
+  /** Copies child hashes, merging runs that sit side by side in one old node into one copy. */
+  private writeHashes(node: Bytes): number {
+    let offset = 3;
+    let runSource: Bytes = EMPTY_SOURCE;
+    let runStart = 0;
+    let runEnd = 0;
+    for (let nibble = 0; nibble < RADIX; nibble++) {
+      if ((this.mask & (1 << nibble)) === 0) {
+        continue;
+      }
+      const source = this.sources[nibble]!;
+      const sourceOffset = this.offsets[nibble]!;
+      if (source === runSource && sourceOffset === runEnd) {
+        runEnd += HASH_BYTES;
+        continue;
+      }
+      offset = copyRun(node, offset, runSource, runStart, runEnd);
+      runSource = source;
+      runStart = sourceOffset;
+      runEnd = sourceOffset + HASH_BYTES;
+    }
+    return copyRun(node, offset, runSource, runStart, runEnd);
+  }
+}
+
+function copyRun(node: Bytes, offset: number, source: Bytes, start: number, end: number): number {
+  if (end === start) {
+    return offset;
+  }
+  node.set(start === 0 && end === source.length ? source : source.subarray(start, end), offset);
+  return offset + end - start;
+}
+
+function varintBytes(value: number): number {
+  let bytes = 1;
+  while (value >= 128) {
+    value = Math.floor(value / 128);
+    bytes++;
+  }
+  return bytes;
+}
+
+function writeVersions(node: Bytes, start: number, mask: number, versions: Float64Array): void {
+  let offset = start;
+  for (let nibble = 0; nibble < RADIX; nibble++) {
+    if ((mask & (1 << nibble)) === 0) {
+      continue;
+    }
+    let value = versions[nibble]!;
+    assert(Number.isSafeInteger(value) && value >= 0, 'child table: bad version');
+    while (value >= 128) {
+      node[offset++] = (value % 128) | 0x80;
+      value = Math.floor(value / 128);
+    }
+    node[offset++] = value;
+  }
+  assert(offset === node.length, 'child table: encoded length mismatch');
+}
