@@ -37,12 +37,19 @@ function sampleTransaction(nonce: number): Transaction {
 }
 
 function receipt(hash: string, code = 0): Receipt {
-  return { transactionHash: hash, code, name: code === 0 ? 'ok' : 'failed', message: '', events: [] };
+  return {
+    transactionHash: hash,
+    code,
+    name: code === 0 ? 'ok' : 'failed',
+    message: '',
+    events: [],
+  };
 }
 
 function batch(height: number, transactionCount: number): BlockWriteBatch {
   const transactions = Array.from({ length: transactionCount }, (_, index) => {
-    const hash = hex((height * 16 + index) % 256).slice(0, 62) + index.toString(16).padStart(2, '0');
+    const hash =
+      hex((height * 16 + index) % 256).slice(0, 62) + index.toString(16).padStart(2, '0');
     return { hash, transaction: sampleTransaction(index), receipt: receipt(hash) };
   });
   const header = {
@@ -68,7 +75,7 @@ function batch(height: number, transactionCount: number): BlockWriteBatch {
       [`k/${height}`, utf8(`"v${height}"`)],
       [`k/${height - 1}`, null],
     ]),
-    treeNodes: [[utf8(`node-${height}`), utf8(`bytes-${height}`)]],
+    treeNodes: [[`${height}/`, utf8(`bytes-${height}`)]],
   };
 }
 
@@ -113,14 +120,17 @@ export function runChainStoreSuite(name: string, factory: ChainStoreFactory): vo
       assert.deepEqual(store.block(1), first.block);
       const stored = store.blockTransactions(1);
       assert.equal(stored.length, 3);
-      assert.deepEqual(stored.map((entry) => entry.index), [0, 1, 2]);
+      assert.deepEqual(
+        stored.map((entry) => entry.index),
+        [0, 1, 2],
+      );
       const second = first.transactions[1]!;
       assert.deepEqual(store.transaction(second.hash), { ...second, height: 1, index: 1 });
       assert.equal(store.hasTransaction(second.hash), true);
       assert.equal(store.hasTransaction(hex(0xee)), false);
       assert.equal(store.stateValue('k/0'), undefined, 'deleted by block 1');
       assertBytes(store.stateValue('k/1'), utf8('"v1"'));
-      assertBytes(store.treeNode(utf8('node-1')), utf8('bytes-1'));
+      assertBytes(store.treeNode('1/'), utf8('bytes-1'));
       assert.equal(store.block(2), undefined);
       assert.deepEqual(store.blockTransactions(2), []);
       store.close();

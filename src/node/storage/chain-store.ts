@@ -32,7 +32,7 @@ export interface BlockWriteBatch {
   /** Latest-value table changes: bytes, or null to delete. */
   state: Map<string, Bytes | null>;
   /** New state-tree nodes for this version. */
-  treeNodes: ReadonlyArray<readonly [Bytes, Bytes]>;
+  treeNodes: ReadonlyArray<readonly [string, Bytes]>;
 }
 
 /** Height-0 contents: the genesis document and the state it creates. */
@@ -42,7 +42,7 @@ export interface GenesisWriteBatch {
   chainId: string;
   stateRoot: string;
   state: Map<string, Bytes | null>;
-  treeNodes: ReadonlyArray<readonly [Bytes, Bytes]>;
+  treeNodes: ReadonlyArray<readonly [string, Bytes]>;
 }
 
 export interface ChainStore {
@@ -56,7 +56,7 @@ export interface ChainStore {
   hasTransaction(hash: string): boolean;
   /** Latest committed value of a state key. */
   stateValue(key: string): Bytes | undefined;
-  treeNode(id: Bytes): Bytes | undefined;
+  treeNode(id: string): Bytes | undefined;
   saveGenesis(batch: GenesisWriteBatch): void;
   commitBlock(batch: BlockWriteBatch): void;
   close(): void;

@@ -2,7 +2,7 @@
  * In-memory ChainStore: the twin of the SQLite adapter for tests and the simulator. It keeps
  * the same rules (heights in order, genesis once) and copies nothing it does not need to.
  */
-import { type Bytes, toHex } from '../../protocol/core/bytes.js';
+import type { Bytes } from '../../protocol/core/bytes.js';
 import {
   type BlockWriteBatch,
   type ChainStore,
@@ -13,7 +13,9 @@ import {
 } from './chain-store.js';
 
 export class MemoryChainStore implements ChainStore {
-  private genesisRecord: { json: string; hash: string; chainId: string; stateRoot: string } | undefined;
+  private genesisRecord:
+    | { json: string; hash: string; chainId: string; stateRoot: string }
+    | undefined;
   private readonly blocks: StoredBlock[] = [];
   private readonly transactionsByHeight = new Map<number, StoredTransaction[]>();
   private readonly transactionsByHash = new Map<string, StoredTransaction>();
@@ -51,8 +53,8 @@ export class MemoryChainStore implements ChainStore {
     return this.state.get(key);
   }
 
-  treeNode(id: Bytes): Bytes | undefined {
-    return this.nodes.get(toHex(id));
+  treeNode(id: string): Bytes | undefined {
+    return this.nodes.get(id);
   }
 
   saveGenesis(batch: GenesisWriteBatch): void {
@@ -90,7 +92,7 @@ export class MemoryChainStore implements ChainStore {
 
   private applyState(
     state: Map<string, Bytes | null>,
-    treeNodes: ReadonlyArray<readonly [Bytes, Bytes]>,
+    treeNodes: ReadonlyArray<readonly [string, Bytes]>,
   ): void {
     for (const [key, value] of state) {
       if (value === null) {
@@ -100,7 +102,7 @@ export class MemoryChainStore implements ChainStore {
       }
     }
     for (const [id, node] of treeNodes) {
-      this.nodes.set(toHex(id), node);
+      this.nodes.set(id, node);
     }
   }
 }

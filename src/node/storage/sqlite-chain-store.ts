@@ -24,12 +24,13 @@ const INDEX_SPAN = 1 << 20;
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS blocks (
-  height INTEGER PRIMARY KEY, hash BLOB NOT NULL, header TEXT NOT NULL, commit_certificate TEXT NOT NULL);
+  height INTEGER PRIMARY KEY, hash BLOB NOT NULL, header TEXT NOT NULL,
+  commit_certificate TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS transactions (
   id INTEGER PRIMARY KEY, hash BLOB NOT NULL, body TEXT NOT NULL, receipt TEXT NOT NULL);
 CREATE UNIQUE INDEX IF NOT EXISTS transactions_by_hash ON transactions (hash);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS tree_nodes (id BLOB PRIMARY KEY, node BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tree_nodes (id TEXT PRIMARY KEY, node BLOB NOT NULL) WITHOUT ROWID;
 `;
 
 export interface SqliteChainStoreOptions {
@@ -68,7 +69,9 @@ export class SqliteChainStore implements ChainStore {
     return {
       meta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE name = ?'),
       setMeta: db.prepare('INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)'),
-      maxHeight: db.prepare<[], { height: number | null }>('SELECT MAX(height) AS height FROM blocks'),
+      maxHeight: db.prepare<[], { height: number | null }>(
+        'SELECT MAX(height) AS height FROM blocks',
+      ),
       block: db.prepare<[number], { hash: Buffer; header: string; commit_certificate: string }>(
         'SELECT hash, header, commit_certificate FROM blocks WHERE height = ?',
       ),
@@ -90,17 +93,19 @@ export class SqliteChainStore implements ChainStore {
       state: db.prepare<[string], { value: Buffer }>('SELECT value FROM state WHERE key = ?'),
       setState: db.prepare('INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)'),
       deleteState: db.prepare('DELETE FROM state WHERE key = ?'),
-      treeNode: db.prepare<[Uint8Array], { node: Buffer }>('SELECT node FROM tree_nodes WHERE id = ?'),
+      treeNode: db.prepare<[string], { node: Buffer }>('SELECT node FROM tree_nodes WHERE id = ?'),
       insertTreeNode: db.prepare('INSERT OR REPLACE INTO tree_nodes (id, node) VALUES (?, ?)'),
     };
   }
 
   private checkSchemaVersion(): void {
-    const row = this.db.prepare<[], { value: string }>(
-      "SELECT value FROM meta WHERE name = 'schema_version'",
-    ).get();
+    const row = this.db
+      .prepare<[], { value: string }>("SELECT value FROM meta WHERE name = 'schema_version'")
+      .get();
     if (row === undefined) {
-      this.db.prepare("INSERT INTO meta (name, value) VALUES ('schema_version', ?)").run(SCHEMA_VERSION);
+      this.db
+        .prepare("INSERT INTO meta (name, value) VALUES ('schema_version', ?)")
+        .run(SCHEMA_VERSION);
     } else if (row.value !== SCHEMA_VERSION) {
       throw new StorageError('corrupt', `unsupported schema version ${row.value}`);
     }
@@ -145,7 +150,10 @@ export class SqliteChainStore implements ChainStore {
   }
 
   blockTransactions(height: number): StoredTransaction[] {
-    const rows = this.statements.blockTransactions.all(height * INDEX_SPAN, (height + 1) * INDEX_SPAN);
+    const rows = this.statements.blockTransactions.all(
+      height * INDEX_SPAN,
+      (height + 1) * INDEX_SPAN,
+    );
     return rows.map(decodeTransactionRow);
   }
 
@@ -162,8 +170,8 @@ export class SqliteChainStore implements ChainStore {
     return this.statements.state.get(key)?.value;
   }
 
-  treeNode(id: Bytes): Bytes | undefined {
-    return this.statements.treeNode.get(asBuffer(id))?.node;
+  treeNode(id: string): Bytes | undefined {
+    return this.statements.treeNode.get(id)?.node;
   }
 
   saveGenesis(batch: GenesisWriteBatch): void {
@@ -220,7 +228,7 @@ export class SqliteChainStore implements ChainStore {
 
   private writeState(
     state: Map<string, Bytes | null>,
-    treeNodes: ReadonlyArray<readonly [Bytes, Bytes]>,
+    treeNodes: ReadonlyArray<readonly [string, Bytes]>,
   ): void {
     for (const [key, value] of state) {
       if (value === null) {
@@ -230,7 +238,7 @@ export class SqliteChainStore implements ChainStore {
       }
     }
     for (const [id, node] of treeNodes) {
-      this.statements.insertTreeNode.run(asBuffer(id), asBuffer(node));
+      this.statements.insertTreeNode.run(id, asBuffer(node));
     }
   }
 

@@ -47,7 +47,9 @@ const FIELDS = new Set([
   'signature',
 ]);
 
-export type DecodeResult<T> = { ok: true; value: T } | { ok: false; field: string; message: string };
+export type DecodeResult<T> =
+  | { ok: true; value: T }
+  | { ok: false; field: string; message: string };
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

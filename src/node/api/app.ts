@@ -1,0 +1,249 @@
+/**
+ * The HTTP API (v1) as a Hono app over an ApiBackend. It parses and validates at the edge,
+ * translates every failure to problem+json in one place, and never lets a bad request reach
+ * state: a request either passes every check or changes nothing.
+ */
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { streamSSE } from 'hono/streaming';
+import { isHex } from '../../protocol/core/bytes.js';
+import type { ApiBackend } from './backend.js';
+import { openApiDocument } from './openapi.js';
+import { problem, problemResponse, type ProblemCode } from './problem.js';
+
+export interface ApiOptions {
+  /** Largest body for POST /v1/tx. */
+  transactionBodyBytesMax?: number;
+  /** Largest body for POST /v1/txs. */
+  batchBodyBytesMax?: number;
+  batchSizeMax?: number;
+  waitTimeoutMsMax?: number;
+}
+
+const DEFAULTS = {
+  transactionBodyBytesMax: 128 * 1024,
+  batchBodyBytesMax: 64 * 1024 * 1024,
+  batchSizeMax: 10_000,
+  waitTimeoutMsMax: 60_000,
+};
+
+class RequestProblem extends Error {
+  constructor(
+    readonly code: ProblemCode,
+    readonly detail: string,
+    readonly field?: string,
+  ) {
+    super(detail);
+  }
+}
+
+export function createApi(backend: ApiBackend, options: ApiOptions = {}): Hono {
+  const limits = { ...DEFAULTS, ...options };
+  const app = new Hono();
+  const tooLarge = (max: number) =>
+    bodyLimit({
+      maxSize: max,
+      onError: () => problemResponse(problem('payload_too_large', `body exceeds ${max} bytes`)),
+    });
+
+  app.onError((error) => {
+    if (error instanceof RequestProblem) {
+      return problemResponse(problem(error.code, error.detail, error.field));
+    }
+    console.error('medchain api: unexpected error', error);
+    return problemResponse(problem('internal', 'an unexpected error occurred'));
+  });
+  app.notFound((c) =>
+    problemResponse(problem('not_found', `no route for ${c.req.method} ${c.req.path}`)),
+  );
+
+  app.get('/openapi.json', (c) => c.json(openApiDocument(backend.modules())));
+  app.get('/v1/status', (c) => c.json(backend.status()));
+  app.get('/v1/modules', (c) => c.json({ modules: backend.modules() }));
+
+  app.post('/v1/tx', tooLarge(limits.transactionBodyBytesMax), async (c) => {
+    const value = await readJson(c);
+    const result = backend.submit(value);
+    if (!result.ok) {
+      return problemResponse(result.problem);
+    }
+    if (c.req.query('wait') !== 'commit') {
+      return c.json({ hash: result.hash, status: 'pending' }, 202);
+    }
+    const timeoutMs = parseTimeout(c.req.query('timeoutMs'), limits.waitTimeoutMsMax);
+    const committed = await backend.waitForCommit(result.hash, timeoutMs);
+    if (committed === undefined) {
+      const detail =
+        `not committed within ${timeoutMs} ms; ` +
+        `it may still commit (GET /v1/tx/${result.hash})`;
+      return problemResponse(problem('timeout', detail));
+    }
+    const { hash, height, index, receipt } = committed;
+    return c.json({ hash, status: 'committed', height, index, receipt });
+  });
+
+  app.post('/v1/txs', tooLarge(limits.batchBodyBytesMax), async (c) => {
+    const value = await readJson(c);
+    const transactions = (value as { transactions?: unknown } | null)?.transactions;
+    if (!Array.isArray(transactions)) {
+      throw new RequestProblem(
+        'invalid_transaction',
+        'body must be { "transactions": [ ... ] }',
+        'transactions',
+      );
+    }
+    if (transactions.length > limits.batchSizeMax) {
+      throw new RequestProblem(
+        'payload_too_large',
+        `at most ${limits.batchSizeMax} transactions per batch`,
+      );
+    }
+    const results = backend
+      .submitMany(transactions)
+      .map((result) => (result.ok ? { hash: result.hash } : { error: result.problem }));
+    return c.json({ results });
+  });
+
+  registerReads(app, backend);
+  app.get('/v1/events', (c) => events(c, backend));
+  return app;
+}
+
+function registerReads(app: Hono, backend: ApiBackend): void {
+  app.get('/v1/tx/:hash', (c) => {
+    const hash = requireHash(c.req.param('hash'));
+    const found = backend.transaction(hash);
+    if (found === undefined) {
+      throw new RequestProblem('not_found', `no transaction ${hash}`);
+    }
+    if (found === 'pending') {
+      return c.json({ hash, status: 'pending' });
+    }
+    const { height, index, transaction, receipt } = found;
+    return c.json({ hash, status: 'committed', height, index, transaction, receipt });
+  });
+  app.get('/v1/tx/:hash/proof', (c) => {
+    const hash = requireHash(c.req.param('hash'));
+    const proof = backend.transactionProof(hash);
+    if (proof === undefined) {
+      throw new RequestProblem('not_found', `no committed transaction ${hash}`);
+    }
+    return c.json(proof);
+  });
+  app.get('/v1/blocks/:height', (c) => {
+    const text = c.req.param('height');
+    const height = text === 'latest' ? 'latest' : parseHeight(text);
+    const block = backend.block(height);
+    if (block === undefined) {
+      throw new RequestProblem('not_found', `no block at height ${text}`);
+    }
+    return c.json(block);
+  });
+  app.get('/v1/accounts/:publicKey', (c) => {
+    const publicKey = c.req.param('publicKey');
+    if (!isHex(publicKey, 32)) {
+      throw new RequestProblem(
+        'invalid_params',
+        'publicKey must be 32 bytes of lowercase hex',
+        'publicKey',
+      );
+    }
+    return c.json({ publicKey, ...backend.account(publicKey) });
+  });
+  app.get('/v1/state/:module/:query', (c) => {
+    const answer = backend.query(c.req.param('module'), c.req.param('query'), c.req.query());
+    if ('code' in answer) {
+      return problemResponse(answer);
+    }
+    return c.json(answer);
+  });
+}
+
+async function readJson(c: Context): Promise<unknown> {
+  const type = c.req.header('content-type');
+  if (type !== undefined && !/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
+    throw new RequestProblem('unsupported_media_type', `send application/json, not ${type}`);
+  }
+  const text = await c.req.text();
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new RequestProblem(
+      'malformed_json',
+      `body is not valid JSON: ${(error as Error).message}`,
+    );
+  }
+}
+
+function requireHash(text: string): string {
+  if (!isHex(text, 32)) {
+    throw new RequestProblem(
+      'invalid_params',
+      'a transaction hash is 32 bytes of lowercase hex',
+      'hash',
+    );
+  }
+  return text;
+}
+
+function parseHeight(text: string): number {
+  if (!/^\d{1,15}$/.test(text)) {
+    throw new RequestProblem(
+      'invalid_params',
+      'height must be a non-negative integer or "latest"',
+      'height',
+    );
+  }
+  return Number(text);
+}
+
+function parseTimeout(text: string | undefined, max: number): number {
+  if (text === undefined) {
+    return Math.min(10_000, max);
+  }
+  if (!/^\d{1,9}$/.test(text)) {
+    throw new RequestProblem(
+      'invalid_params',
+      'timeoutMs must be a whole number of milliseconds',
+      'timeoutMs',
+    );
+  }
+  return Math.min(Number(text), max);
+}
+
+function events(c: Context, backend: ApiBackend): Response {
+  const from = c.req.query('from');
+  const fromHeight = from === undefined ? undefined : parseHeight(from);
+  return streamSSE(c, async (stream) => {
+    const queue: { event: string; data: string }[] = [];
+    let wake: (() => void) | undefined;
+    const push = (event: string, data: unknown) => {
+      // A client that stops reading must not grow memory without bound.
+      if (queue.length < 10_000) {
+        queue.push({ event, data: JSON.stringify(data) });
+      }
+      wake?.();
+    };
+    const unsubscribe = backend.subscribe(
+      { block: (event) => push('block', event), transaction: (event) => push('tx', event) },
+      fromHeight,
+    );
+    stream.onAbort(unsubscribe);
+    while (!stream.aborted) {
+      const next = queue.shift();
+      if (next === undefined) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, 15_000);
+        });
+        wake = undefined;
+        if (queue.length === 0 && !stream.aborted) {
+          await stream.write(': keep-alive\n\n');
+        }
+        continue;
+      }
+      await stream.writeSSE(next);
+    }
+    unsubscribe();
+  });
+}

@@ -1,0 +1,114 @@
+/**
+ * Opening a validator from its directory: configuration, keys, database, genesis on first
+ * start, then a MedchainNode resumed at the last committed height.
+ */
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { ContractEngine } from '../../protocol/contracts/engine/types.js';
+import type { Crypto, Signer } from '../../protocol/core/crypto.js';
+import { decodeGenesis } from '../../protocol/genesis/decode.js';
+import { genesisHash } from '../../protocol/genesis/hash.js';
+import type { Genesis } from '../../protocol/genesis/types.js';
+import { decryptKeystore, parseKeystore } from '../../sdk/keystore.js';
+import { cryptoFromEnvironment, signerByName } from '../crypto/index.js';
+import type { ChainStore } from '../storage/chain-store.js';
+import { SqliteChainStore } from '../storage/sqlite-chain-store.js';
+import { createEngine } from './engine.js';
+import type { Logger } from './logger.js';
+import { MedchainNode } from './medchain-node.js';
+import { type NodeConfig, NetworkDirectoryError, readNodeConfig } from './network-directory.js';
+import { nodeStateTree } from './state-tree-adapter.js';
+
+export interface OpenedNode {
+  node: MedchainNode;
+  config: NodeConfig;
+  genesis: Genesis;
+  close(): void;
+}
+
+export function loadGenesis(path: string): { genesis: Genesis; text: string } {
+  const text = readFileSync(path, 'utf8');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new NetworkDirectoryError('invalid', `${path}: ${(error as Error).message}`);
+  }
+  const decoded = decodeGenesis(value);
+  if (!decoded.ok) {
+    throw new NetworkDirectoryError('invalid', `${path}: ${decoded.message}`);
+  }
+  return { genesis: decoded.value, text };
+}
+
+/** Writes height 0 into an empty store; checks a non-empty store is for this genesis. */
+export function ensureGenesis(
+  deps: { store: ChainStore; crypto: Crypto; engine: ContractEngine },
+  genesis: Genesis,
+): void {
+  const { store, crypto, engine } = deps;
+  const hash = genesisHash(crypto, genesis);
+  const existing = store.genesis();
+  if (existing !== undefined) {
+    if (existing.hash !== hash) {
+      throw new NetworkDirectoryError(
+        'invalid',
+        `the database holds genesis ${existing.hash}, but the genesis file hashes to ${hash}`,
+      );
+    }
+    return;
+  }
+  const writes = engine.genesisWrites(genesis);
+  const tree = nodeStateTree(crypto, store);
+  const state = tree.commit(0, writes);
+  store.saveGenesis({
+    genesisJson: JSON.stringify(genesis),
+    genesisHash: hash,
+    chainId: genesis.chainId,
+    stateRoot: state.root,
+    state: writes,
+    treeNodes: state.nodes,
+  });
+}
+
+export async function loadSigner(path: string, crypto: Crypto): Promise<Signer> {
+  const file = parseKeystore(readFileSync(path, 'utf8'));
+  const keys = await decryptKeystore(file, process.env.MEDCHAIN_KEY_PASSPHRASE ?? '');
+  const seed = keys.signing.seed;
+  return signerByName(crypto.name === 'noble' ? 'noble' : crypto.name, seed);
+}
+
+export async function openNode(
+  nodeDir: string,
+  deps: { logger: Logger; clock?: { nowMs(): number }; apiOverride?: string },
+): Promise<OpenedNode> {
+  const dir = resolve(nodeDir);
+  const config = readNodeConfig(dir);
+  if (deps.apiOverride !== undefined) {
+    config.api = deps.apiOverride;
+  }
+  const crypto = cryptoFromEnvironment();
+  const { genesis } = loadGenesis(resolve(dir, config.genesis));
+  const validator = await loadSigner(resolve(dir, config.validatorKey), crypto);
+  const store = new SqliteChainStore({ path: join(dir, config.database) });
+  const engine = createEngine(crypto);
+  ensureGenesis({ store, crypto, engine }, genesis);
+  const tree = nodeStateTree(crypto, store);
+  const node = new MedchainNode(
+    {
+      chainId: genesis.chainId,
+      blockTransactionsMax: config.blockTransactionsMax,
+      mempoolCapacity: config.mempoolCapacity,
+    },
+    {
+      store,
+      crypto,
+      engine,
+      tree,
+      validator,
+      clock: deps.clock ?? { nowMs: () => Date.now() },
+      logger: deps.logger,
+    },
+  );
+  return { node, config, genesis, close: () => store.close() };
+}
