@@ -10,6 +10,7 @@ import { Command } from 'commander';
 import { register as registerBlock } from './commands/block.js';
 import { register as registerInit } from './commands/init.js';
 import { register as registerKeys } from './commands/keys.js';
+import { register as registerMember } from './commands/member.js';
 import { register as registerQuery } from './commands/query.js';
 import { register as registerStatus } from './commands/status.js';
 import { register as registerTx } from './commands/tx.js';
@@ -22,6 +23,7 @@ const COMMANDS = [
   registerUp,
   registerKeys,
   registerTx,
+  registerMember,
   registerQuery,
   registerStatus,
   registerBlock,

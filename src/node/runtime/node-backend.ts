@@ -25,6 +25,7 @@ const REPLAY_BLOCKS_MAX = 10_000;
 export function nodeBackend(node: MedchainNode): ApiBackend {
   const { store, crypto, engine } = node.deps;
   const genesis = store.genesis()!;
+  const genesisTime = (JSON.parse(genesis.json) as { genesisTime: number }).genesisTime;
 
   const status = (): NodeStatus => {
     const height = store.latestHeight();
@@ -34,7 +35,7 @@ export function nodeBackend(node: MedchainNode): ApiBackend {
       genesisHash: genesis.hash,
       height,
       lastBlockHash: last?.hash ?? genesis.hash,
-      lastBlockTime: last?.header.time ?? 0,
+      lastBlockTime: last?.header.time ?? genesisTime,
       validators: engine.validators(node.reader),
       mempool: { size: node.mempool.size, capacity: node.mempool.capacity },
       version: VERSION,

@@ -26,7 +26,7 @@ import {
 } from '../output.js';
 import { openKeystore } from './keys.js';
 
-interface TxOptions extends ApiOptions {
+export interface TxOptions extends ApiOptions {
   args?: string;
   argsFile?: string;
   key: string;
@@ -59,8 +59,8 @@ export function register(program: Command): void {
     .option('--timeout-ms <ms>', 'how long the node waits for the commit', (v) =>
       parseCount(v, '--timeout-ms'),
     )
-    .action((module: string, action: string, options: TxOptions) =>
-      submitTransaction(module, action, options),
+    .action(async (module: string, action: string, options: TxOptions) =>
+      submitTransaction(module, action, await readArgs(options), options),
     );
   addApiOptions(command);
   addExamples(command, [
@@ -71,12 +71,13 @@ export function register(program: Command): void {
   ]);
 }
 
-async function submitTransaction(
+/** Signs with the keystore, submits, prints the outcome; exit 1 when the receipt failed. */
+export async function submitTransaction(
   module: string,
   action: string,
-  options: TxOptions,
+  args: JsonObject,
+  options: Omit<TxOptions, 'args' | 'argsFile'>,
 ): Promise<void> {
-  const args = await readArgs(options);
   const keys = await openKeystore(options.key, options.passphraseEnv);
   const signer = signerFromSeed(keys.signing.seed);
   const client = new MedchainClient({ baseUrl: options.api });
