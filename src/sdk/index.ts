@@ -1,4 +1,12 @@
 /** medchain SDK: keys, transactions, the API client and offline proof verification. */
+
+export { decodeGenesis } from '../protocol/genesis/decode.js';
+export type {
+  ConsensusParams,
+  Genesis,
+  GenesisMember,
+  GenesisOrganization,
+} from '../protocol/genesis/types.js';
 export * from '../protocol/index.js';
 export * from './api-types.js';
 export * from './client.js';
