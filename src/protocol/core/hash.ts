@@ -13,6 +13,8 @@ export const DOMAIN = {
   block: 'medchain:block:v1\n',
   commit: 'medchain:commit:v1\n',
   genesis: 'medchain:genesis:v1\n',
+  vote: 'medchain:vote:v1\n',
+  proposal: 'medchain:proposal:v1\n',
 } as const;
 export type Domain = keyof typeof DOMAIN;
 
@@ -21,6 +23,8 @@ const DOMAIN_BYTES: Record<Domain, Bytes> = {
   block: utf8(DOMAIN.block),
   commit: utf8(DOMAIN.commit),
   genesis: utf8(DOMAIN.genesis),
+  vote: utf8(DOMAIN.vote),
+  proposal: utf8(DOMAIN.proposal),
 };
 
 /** The bytes that are hashed and signed for a structure of kind `domain`. */
