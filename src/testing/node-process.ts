@@ -5,16 +5,29 @@
  * hanging it.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sodiumSigner } from '../node/crypto/index.js';
 import type { Signer } from '../protocol/core/crypto.js';
 import { decryptKeystore, parseKeystore } from '../sdk/keystore.js';
-import { sodiumSigner } from '../node/crypto/index.js';
 
-/** The installed entry point, found from this compiled file's place in dist/. */
-export const MEDCHAIN_BIN = resolve(fileURLToPath(import.meta.url), '../../../../bin/medchain.js');
+/** The project root: the nearest folder above this file with medchain's package.json. */
+function projectRoot(): string {
+  let directory = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(directory, 'package.json')) || !existsSync(join(directory, 'bin'))) {
+    const parent = dirname(directory);
+    if (parent === directory) {
+      throw new Error('cannot find the medchain project root');
+    }
+    directory = parent;
+  }
+  return directory;
+}
+
+/** The installed entry point; found by walking up, since this file runs from src/ or dist/. */
+export const MEDCHAIN_BIN = join(projectRoot(), 'bin', 'medchain.js');
 
 export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -46,35 +59,61 @@ export interface NodeProcess {
   kill(signal: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function startNetwork(dir: string, port: number): Promise<NodeProcess> {
-  const child = spawn(
-    process.execPath,
-    [MEDCHAIN_BIN, 'up', '--dir', dir, '--api', `127.0.0.1:${port}`],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+export interface StartNodeOptions {
+  /** Arguments after `medchain`, e.g. ['up', '--dir', dir]. */
+  args: string[];
+  /** The API base URL the node will serve, polled until it answers. */
+  url: string;
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** How long to wait for the API (default 30 s). */
+  timeoutMs?: number;
+}
+
+/** Spawns the CLI as a long-running node and waits until its API answers. */
+export async function startNode(options: StartNodeOptions): Promise<NodeProcess> {
+  const child = spawn(process.execPath, [MEDCHAIN_BIN, ...options.args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+  });
   let output = '';
   child.stdout?.on('data', (chunk) => (output += chunk));
   child.stderr?.on('data', (chunk) => (output += chunk));
-  const url = `http://127.0.0.1:${port}`;
+  const { url } = options;
   const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  await waitFor(async () => {
-    if (child.exitCode !== null) {
-      throw new Error(`node exited early (${child.exitCode}):\n${output}`);
-    }
-    const response = await fetch(`${url}/v1/status`).catch(() => undefined);
-    return response?.ok === true;
-  }, 30_000);
-  return {
+  const handle: NodeProcess = {
     child,
     url,
     output: () => output,
     async kill(signal) {
-      child.kill(signal);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill(signal);
+      }
       return exited;
     },
   };
+  try {
+    await waitFor(async () => {
+      if (child.exitCode !== null) {
+        throw new Error(`node exited early (${child.exitCode}):\n${output}`);
+      }
+      const response = await fetch(`${url}/v1/status`).catch(() => undefined);
+      return response?.ok === true;
+    }, options.timeoutMs ?? 30_000);
+  } catch (error) {
+    // Never leave a half-started node behind a failed test.
+    await handle.kill('SIGKILL');
+    throw error;
+  }
+  return handle;
+}
+
+export async function startNetwork(dir: string, port: number): Promise<NodeProcess> {
+  return startNode({
+    args: ['up', '--dir', dir, '--api', `127.0.0.1:${port}`],
+    url: `http://127.0.0.1:${port}`,
+  });
 }
 
 export async function waitFor(

@@ -6,13 +6,20 @@
 import { toHex } from '../protocol/core/bytes.js';
 import type { Signer } from '../protocol/core/crypto.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { x25519 } from '@noble/curves/ed25519.js';
+import sodium from 'sodium-native';
 import { signTransaction, type Transaction } from '../protocol/ledger/transaction.js';
 import { utf8 } from '../protocol/core/bytes.js';
 
 /** 32 bytes derived from a seed and a label: a stable stand-in for randomness. */
 export function derivedBytes(seed: string | number, label: string): Uint8Array {
   return sha256(utf8(`medchain-workload:${seed}:${label}`));
+}
+
+/** X25519 public key through libsodium: the workload derives thousands of them. */
+function x25519PublicKey(secret: Uint8Array): Uint8Array {
+  const out = Buffer.alloc(32);
+  sodium.crypto_scalarmult_base(out, Buffer.from(secret));
+  return out;
 }
 
 export interface MemberRegistration {
@@ -37,7 +44,7 @@ export function workloadMember(
     kind: kinds[index % kinds.length]!,
     signingSeed,
     signingKey: toHex(derivePublicKey(signingSeed)),
-    encryptionKey: toHex(x25519.getPublicKey(encryptionSecret)),
+    encryptionKey: toHex(x25519PublicKey(encryptionSecret)),
   };
 }
 

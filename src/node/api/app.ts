@@ -63,7 +63,7 @@ export function createApi(backend: ApiBackend, options: ApiOptions = {}): Hono {
 
   app.post('/v1/tx', tooLarge(limits.transactionBodyBytesMax), async (c) => {
     const value = await readJson(c);
-    const result = backend.submit(value);
+    const result = await backend.submit(value);
     if (!result.ok) {
       return problemResponse(result.problem);
     }
@@ -98,9 +98,9 @@ export function createApi(backend: ApiBackend, options: ApiOptions = {}): Hono {
         `at most ${limits.batchSizeMax} transactions per batch`,
       );
     }
-    const results = backend
-      .submitMany(transactions)
-      .map((result) => (result.ok ? { hash: result.hash } : { error: result.problem }));
+    const results = (await backend.submitMany(transactions)).map((result) =>
+      result.ok ? { hash: result.hash } : { error: result.problem },
+    );
     return c.json({ results });
   });
 

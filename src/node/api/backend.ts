@@ -84,8 +84,8 @@ export interface ChainListener {
 export interface ApiBackend {
   status(): NodeStatus;
   /** Admits an untrusted, already JSON-parsed value as a transaction. */
-  submit(value: unknown): SubmitResult;
-  submitMany(values: unknown[]): SubmitResult[];
+  submit(value: unknown): Promise<SubmitResult>;
+  submitMany(values: unknown[]): Promise<SubmitResult[]>;
   waitForCommit(hash: string, timeoutMs: number): Promise<StoredTransaction | undefined>;
   transaction(hash: string): StoredTransaction | 'pending' | undefined;
   transactionProof(hash: string): TransactionProof | undefined;

@@ -18,6 +18,7 @@ declare module 'sodium-native' {
       message: Uint8Array,
       publicKey: Uint8Array,
     ): boolean;
+    crypto_scalarmult_base(publicKey: Uint8Array, secretKey: Uint8Array): void;
     sodium_malloc(size: number): Uint8Array;
   };
   export default sodium;

@@ -5,18 +5,26 @@
  */
 import type { ContractEngine, StateReader } from '../../protocol/contracts/engine/types.js';
 import { assert } from '../../protocol/core/assert.js';
-import { canonicalize } from '../../protocol/core/canonical.js';
+import { fromHex, toHex } from '../../protocol/core/bytes.js';
 import type { Crypto, Signer } from '../../protocol/core/crypto.js';
 import type { Hash } from '../../protocol/core/hash.js';
 import { blockHash } from '../../protocol/ledger/block.js';
 import { buildBlock } from '../../protocol/ledger/build-block.js';
-import { decodeTransaction, TRANSACTION_LIMITS } from '../../protocol/ledger/transaction.js';
+import {
+  decodeTransaction,
+  encodedSizeFromSigningBytes,
+  signingBytes,
+  TRANSACTION_LIMITS,
+  type Transaction,
+} from '../../protocol/ledger/transaction.js';
 import type { ChainListener, SubmitResult } from '../api/backend.js';
 import { problem } from '../api/problem.js';
 import type { ChainStore, StoredTransaction } from '../storage/chain-store.js';
 import { publicKeyHex, signCommit } from './commit.js';
 import type { Logger } from './logger.js';
-import { Mempool } from './mempool.js';
+import { Mempool, type PreparedTransaction } from './mempool.js';
+import { StateCache } from './state-cache.js';
+import type { VerifierPool } from './verifier-pool.js';
 import type { NodeStateTree } from './state-tree-adapter.js';
 
 const REJECTION_FIELDS: Partial<Record<string, string>> = {
@@ -29,6 +37,16 @@ const REJECTION_FIELDS: Partial<Record<string, string>> = {
   unknown_action: 'action',
   expired: 'expiresAt',
 };
+
+interface PreparedEntry extends PreparedTransaction {
+  transaction: Transaction;
+}
+
+interface WaitingAdmission {
+  entry: PreparedEntry;
+  valid: boolean | undefined;
+  resolve: (result: SubmitResult) => void;
+}
 
 export interface NodeOptions {
   chainId: string;
@@ -45,6 +63,8 @@ export interface NodeDependencies {
   validator: Signer;
   clock: { nowMs(): number };
   logger: Logger;
+  /** Verifies signatures on worker threads; without it admission verifies inline. */
+  verifier?: VerifierPool;
 }
 
 export interface CommittedBlock {
@@ -57,6 +77,8 @@ export interface CommittedBlock {
 export class MedchainNode {
   readonly mempool: Mempool;
   readonly reader: StateReader;
+  private readonly cache: StateCache;
+  private readonly admissions: WaitingAdmission[] = [];
   private readonly listeners = new Set<ChainListener>();
   private readonly waiters = new Map<string, Array<(found: StoredTransaction) => void>>();
   private readonly proposer: string;
@@ -67,7 +89,8 @@ export class MedchainNode {
   ) {
     const { store, engine, crypto } = deps;
     assert(store.latestHeight() >= 0, 'node: the store must hold a genesis');
-    this.reader = { get: (key) => store.stateValue(key) };
+    this.cache = new StateCache((key) => store.stateValue(key));
+    this.reader = this.cache;
     this.proposer = publicKeyHex(deps.validator);
     this.mempool = new Mempool(
       { capacity: options.mempoolCapacity },
@@ -94,23 +117,70 @@ export class MedchainNode {
     return this.deps.store.latestHeight();
   }
 
-  /** Decodes and admits one untrusted JSON value. */
+  /** Decodes and admits one untrusted JSON value, verifying its signature inline. */
   submit(value: unknown): SubmitResult {
+    const prepared = this.prepare(value);
+    return prepared.ok ? this.admit(prepared.entry) : prepared;
+  }
+
+  /**
+   * Admits with the signature checked by the verifier pool when there is one. Results are
+   * applied strictly in arrival order, so a signer's consecutive nonces stay in order even
+   * when their verifications finish out of order.
+   */
+  submitAsync(value: unknown): Promise<SubmitResult> {
+    const verifier = this.deps.verifier;
+    const prepared = this.prepare(value);
+    if (!prepared.ok || verifier === undefined) {
+      return Promise.resolve(prepared.ok ? this.admit(prepared.entry) : prepared);
+    }
+    const { entry } = prepared;
+    return new Promise((resolve) => {
+      const waiting: WaitingAdmission = { entry, valid: undefined, resolve };
+      this.admissions.push(waiting);
+      const { transaction, signingBytes: message } = entry;
+      verifier
+        .verify({
+          signature: fromHex(transaction.signature),
+          publicKey: fromHex(transaction.signer),
+          message,
+        })
+        .then((valid) => {
+          waiting.valid = valid;
+          this.drainAdmissions();
+        });
+    });
+  }
+
+  private drainAdmissions(): void {
+    while (this.admissions.length > 0 && this.admissions[0]!.valid !== undefined) {
+      const next = this.admissions.shift()!;
+      next.resolve(this.admit(next.entry, next.valid));
+    }
+  }
+
+  private prepare(
+    value: unknown,
+  ): { ok: true; entry: PreparedEntry } | (SubmitResult & { ok: false }) {
     const decoded = decodeTransaction(value);
     if (!decoded.ok) {
       const detail = decoded.field ? `${decoded.field}: ${decoded.message}` : decoded.message;
-      return {
-        ok: false,
-        problem: problem('invalid_transaction', detail, decoded.field || undefined),
-      };
+      const field = decoded.field || undefined;
+      return { ok: false, problem: problem('invalid_transaction', detail, field) };
     }
-    const size = canonicalize(decoded.value).length;
+    const bytes = signingBytes(decoded.value);
+    const size = encodedSizeFromSigningBytes(bytes);
     if (size > TRANSACTION_LIMITS.sizeBytesMax) {
       const limit = TRANSACTION_LIMITS.sizeBytesMax;
       const detail = `transaction is ${size} bytes; the limit is ${limit}`;
       return { ok: false, problem: problem('payload_too_large', detail) };
     }
-    const admission = this.mempool.add(decoded.value, size);
+    const hash = toHex(this.deps.crypto.sha256(bytes)) as Hash;
+    return { ok: true, entry: { transaction: decoded.value, hash, signingBytes: bytes } };
+  }
+
+  private admit(entry: PreparedEntry, signatureValid?: boolean): SubmitResult {
+    const admission = this.mempool.add(entry.transaction, entry, signatureValid);
     if (!admission.ok) {
       const field = REJECTION_FIELDS[admission.code];
       return { ok: false, problem: problem(admission.code, admission.message, field) };
@@ -158,6 +228,8 @@ export class MedchainNode {
       state: built.writes,
       treeNodes: built.treeNodes,
     });
+    this.cache.apply(built.writes);
+    tree.persisted(built.treeNodes);
     this.notify(height, hash, time, entries);
     return { height, hash, transactionCount: entries.length, time };
   }

@@ -7,12 +7,14 @@
 import type { ExecutedTransaction } from '../../protocol/contracts/engine/types.js';
 import type { Crypto } from '../../protocol/core/crypto.js';
 import type { Hash } from '../../protocol/core/hash.js';
-import {
-  type Transaction,
-  TRANSACTION_LIMITS,
-  transactionHash,
-  verifyTransactionSignature,
-} from '../../protocol/ledger/transaction.js';
+import { type Bytes, fromHex } from '../../protocol/core/bytes.js';
+import type { Transaction } from '../../protocol/ledger/transaction.js';
+
+/** What admission computes once per transaction and reuses: its signing bytes and hash. */
+export interface PreparedTransaction {
+  hash: Hash;
+  signingBytes: Bytes;
+}
 
 export type RejectionCode =
   | 'wrong_chain'
@@ -25,7 +27,6 @@ export type RejectionCode =
   | 'nonce_gap'
   | 'unknown_signer'
   | 'bad_signature'
-  | 'payload_too_large'
   | 'mempool_full';
 
 export type Admission =
@@ -100,22 +101,20 @@ export class Mempool {
   }
 
   /**
-   * Admits a decoded transaction. `encodedBytes` is its canonical size; `signatureValid`
-   * may be passed when a worker already verified it.
+   * Admits a decoded transaction whose signing bytes and hash the caller computed once.
+   * `signatureValid` may be passed when a worker already verified the signature.
    */
-  add(transaction: Transaction, encodedBytes: number, signatureValid?: boolean): Admission {
+  add(
+    transaction: Transaction,
+    prepared: PreparedTransaction,
+    signatureValid?: boolean,
+  ): Admission {
     const { crypto, context } = this.deps;
-    if (encodedBytes > TRANSACTION_LIMITS.sizeBytesMax) {
-      return reject(
-        'payload_too_large',
-        `transaction is ${encodedBytes} bytes, limit ${TRANSACTION_LIMITS.sizeBytesMax}`,
-      );
-    }
+    const { hash } = prepared;
     if (transaction.chainId !== context.chainId) {
-      return reject(
-        'wrong_chain',
-        `transaction is for chain "${transaction.chainId}", this is "${context.chainId}"`,
-      );
+      const detail =
+        `transaction is for chain "${transaction.chainId}", ` + `this is "${context.chainId}"`;
+      return reject('wrong_chain', detail);
     }
     if (transaction.expiresAt !== undefined && transaction.expiresAt < context.nextHeight()) {
       return reject('expired', `transaction expired at height ${transaction.expiresAt}`);
@@ -123,15 +122,20 @@ export class Mempool {
     if (this.size >= this.options.capacity) {
       return reject('mempool_full', 'the mempool is full; retry later');
     }
-    const hash = transactionHash(crypto, transaction);
-    if (this.hashes.has(hash) || context.isCommitted(hash)) {
-      return reject('duplicate_transaction', 'this transaction was already submitted', hash);
+    if (this.hashes.has(hash)) {
+      return reject('duplicate_transaction', 'this transaction is already pending', hash);
     }
     const nonceCheck = this.checkNonce(transaction, hash);
     if (!nonceCheck.ok) {
       return nonceCheck;
     }
-    const valid = signatureValid ?? verifyTransactionSignature(crypto, transaction);
+    const valid =
+      signatureValid ??
+      crypto.verifyEd25519(
+        fromHex(transaction.signature),
+        prepared.signingBytes,
+        fromHex(transaction.signer),
+      );
     if (!valid) {
       return reject('bad_signature', 'the signature does not verify for this signer', hash);
     }
@@ -152,6 +156,11 @@ export class Mempool {
       return reject(ENGINE_REJECTIONS[check.code] ?? 'invalid_transaction', check.message, hash);
     }
     const expected = pending ?? this.deps.context.committedNonce(transaction.signer);
+    // A committed transaction has spent its nonce, so only a stale nonce can be a replay;
+    // asking storage only then keeps the common path free of a database lookup.
+    if (transaction.nonce < expected && this.deps.context.isCommitted(hash)) {
+      return reject('duplicate_transaction', 'this transaction is already committed', hash);
+    }
     if (transaction.nonce < expected) {
       return reject('stale_nonce', `nonce ${transaction.nonce} is used; next is ${expected}`, hash);
     }

@@ -32,6 +32,8 @@ export interface NodeConfig {
   blockIntervalMs: number;
   blockTransactionsMax: number;
   mempoolCapacity: number;
+  /** Signature verification threads; default: one less than the cores, at least one. */
+  verifierThreads?: number;
 }
 
 export interface InitOptions {

@@ -138,8 +138,8 @@ export function nodeBackend(node: MedchainNode): ApiBackend {
 
   return {
     status,
-    submit: (value) => node.submit(value),
-    submitMany: (values) => values.map((value) => node.submit(value)),
+    submit: (value) => node.submitAsync(value),
+    submitMany: (values) => Promise.all(values.map((value) => node.submitAsync(value))),
     waitForCommit: (hash, timeoutMs) => node.waitForCommit(hash, timeoutMs),
     transaction(hash): StoredTransaction | 'pending' | undefined {
       return store.transaction(hash) ?? (node.mempool.has(hash) ? 'pending' : undefined);

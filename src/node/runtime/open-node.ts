@@ -18,6 +18,7 @@ import type { Logger } from './logger.js';
 import { MedchainNode } from './medchain-node.js';
 import { type NodeConfig, NetworkDirectoryError, readNodeConfig } from './network-directory.js';
 import { nodeStateTree } from './state-tree-adapter.js';
+import { VerifierPool } from './verifier-pool.js';
 
 export interface OpenedNode {
   node: MedchainNode;
@@ -94,6 +95,7 @@ export async function openNode(
   const engine = createEngine(crypto);
   ensureGenesis({ store, crypto, engine }, genesis);
   const tree = nodeStateTree(crypto, store);
+  const verifier = new VerifierPool(config.verifierThreads);
   const node = new MedchainNode(
     {
       chainId: genesis.chainId,
@@ -108,7 +110,12 @@ export async function openNode(
       validator,
       clock: deps.clock ?? { nowMs: () => Date.now() },
       logger: deps.logger,
+      verifier,
     },
   );
-  return { node, config, genesis, close: () => store.close() };
+  const close = () => {
+    void verifier.close();
+    store.close();
+  };
+  return { node, config, genesis, close };
 }

@@ -12,11 +12,45 @@ import type { StateProof, StateWrite } from '../../protocol/state/types.js';
 import type { ChainStore } from '../storage/chain-store.js';
 
 export interface NodeStateTree extends StateCommitment {
+  /**
+   * Tells the tree which nodes the store now holds. Only persisted nodes are cached: a
+   * block built but never committed must leave no trace, since its node ids will be
+   * reused by the block that does commit at that height.
+   */
+  persisted(nodes: ReadonlyArray<readonly [string, Bytes]>): void;
   prove(version: number, key: string): { value: Bytes | null; proof: StateProof };
 }
 
+/** Recent tree nodes kept in memory: each block walks the paths the previous one wrote. */
+const NODE_CACHE_ENTRIES = 65_536;
+
 export function nodeStateTree(crypto: Crypto, store: ChainStore): NodeStateTree {
-  const nodes = { getNode: (id: string) => store.treeNode(id) };
+  const cache = new Map<string, Bytes>();
+  const remember = (id: string, node: Bytes) => {
+    if (cache.size >= NODE_CACHE_ENTRIES) {
+      let evict = NODE_CACHE_ENTRIES >> 3;
+      for (const oldest of cache.keys()) {
+        cache.delete(oldest);
+        if (--evict === 0) {
+          break;
+        }
+      }
+    }
+    cache.set(id, node);
+  };
+  const nodes = {
+    getNode(id: string): Bytes | undefined {
+      const cached = cache.get(id);
+      if (cached !== undefined) {
+        return cached;
+      }
+      const loaded = store.treeNode(id);
+      if (loaded !== undefined) {
+        remember(id, loaded);
+      }
+      return loaded;
+    },
+  };
   return {
     commit(version: number, writes: WriteSet) {
       const list: StateWrite[] = [];
@@ -26,6 +60,12 @@ export function nodeStateTree(crypto: Crypto, store: ChainStore): NodeStateTree 
       const previousVersion = version === 0 ? null : version - 1;
       const result = applyWrites(crypto, nodes, { version, previousVersion, writes: list });
       return { root: result.root, nodes: result.newNodes };
+    },
+    persisted(written: ReadonlyArray<readonly [string, Bytes]>) {
+      // Node bytes may be views into a shared arena: keep copies, never the views.
+      for (const [id, node] of written) {
+        remember(id, node.slice());
+      }
     },
     prove(version: number, key: string) {
       return proveKey(crypto, nodes, version, key);

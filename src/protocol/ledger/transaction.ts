@@ -6,7 +6,7 @@ import { type Bytes, concatBytes, fromHex, isHex, toHex } from '../core/bytes.js
 import type { JsonObject } from '../core/canonical.js';
 import { canonicalBytes } from '../core/canonical.js';
 import type { Crypto, Signer } from '../core/crypto.js';
-import { domainBytes, type Hash } from '../core/hash.js';
+import { DOMAIN, domainBytes, type Hash } from '../core/hash.js';
 
 export interface UnsignedTransaction {
   chainId: string;
@@ -181,6 +181,18 @@ export function transactionLeaf(hash: Hash, signature: string): Bytes {
 
 export function encodedSize(transaction: Transaction): number {
   return canonicalBytes(transaction).length;
+}
+
+const TRANSACTION_DOMAIN_BYTES = DOMAIN.transaction.length;
+/** `,"signature":"` + 128 hex digits + `"`: what the signature adds to the canonical form. */
+const SIGNATURE_FIELD_BYTES = 14 + 128 + 1;
+
+/**
+ * The canonical size of the signed transaction, from its signing bytes: the unsigned object
+ * is never empty, so the signature field always adds exactly SIGNATURE_FIELD_BYTES.
+ */
+export function encodedSizeFromSigningBytes(bytes: Bytes): number {
+  return bytes.length - TRANSACTION_DOMAIN_BYTES + SIGNATURE_FIELD_BYTES;
 }
 
 export function signTransaction(signer: Signer, transaction: UnsignedTransaction): Transaction {

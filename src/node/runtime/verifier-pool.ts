@@ -1,0 +1,99 @@
+/**
+ * Signature verification off the main thread. Every validator verifies every transaction,
+ * and at 55 µs a signature that is the largest single cost of admission; a worker puts it
+ * on the other core. Requests made in the same turn of the event loop are packed into one
+ * message per worker, because a message costs about as much as a verification.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+
+export interface SignatureCheck {
+  signature: Uint8Array;
+  publicKey: Uint8Array;
+  message: Uint8Array;
+}
+
+interface Pending {
+  checks: SignatureCheck[];
+  resolvers: ((valid: boolean) => void)[];
+}
+
+const BATCH_ITEMS_MAX = 1024;
+
+export class VerifierPool {
+  private readonly workers: Worker[] = [];
+  private readonly inFlight = new Map<number, (results: Uint8Array) => void>();
+  private pending: Pending = { checks: [], resolvers: [] };
+  private flushScheduled = false;
+  private nextId = 1;
+  private nextWorker = 0;
+
+  constructor(size = Math.max(1, availableParallelism() - 1)) {
+    const url = new URL('./verifier-worker.js', import.meta.url);
+    for (let i = 0; i < size; i++) {
+      const worker = new Worker(url);
+      worker.on('message', (reply: { id: number; results: Uint8Array }) => {
+        const resolve = this.inFlight.get(reply.id);
+        this.inFlight.delete(reply.id);
+        resolve?.(reply.results);
+      });
+      worker.unref();
+      this.workers.push(worker);
+    }
+  }
+
+  verify(check: SignatureCheck): Promise<boolean> {
+    return new Promise((resolve) => {
+      this.pending.checks.push(check);
+      this.pending.resolvers.push(resolve);
+      if (this.pending.checks.length >= BATCH_ITEMS_MAX) {
+        this.flush();
+      } else if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const { checks, resolvers } = this.pending;
+    if (checks.length === 0) {
+      return;
+    }
+    this.pending = { checks: [], resolvers: [] };
+    const id = this.nextId++;
+    const worker = this.workers[this.nextWorker++ % this.workers.length]!;
+    this.inFlight.set(id, (results) => {
+      for (let i = 0; i < resolvers.length; i++) {
+        resolvers[i]!(results[i] === 1);
+      }
+    });
+    const buffer = pack(checks);
+    worker.postMessage({ id, count: checks.length, buffer }, [buffer]);
+  }
+
+  async close(): Promise<void> {
+    this.flush();
+    await Promise.all(this.workers.map((worker) => worker.terminate()));
+  }
+}
+
+function pack(checks: SignatureCheck[]): ArrayBuffer {
+  let size = 0;
+  for (const check of checks) {
+    size += 100 + check.message.length;
+  }
+  const buffer = new ArrayBuffer(size);
+  const bytes = new Uint8Array(buffer);
+  const view = new DataView(buffer);
+  let offset = 0;
+  for (const check of checks) {
+    bytes.set(check.signature, offset);
+    bytes.set(check.publicKey, offset + 64);
+    view.setUint32(offset + 96, check.message.length, true);
+    bytes.set(check.message, offset + 100);
+    offset += 100 + check.message.length;
+  }
+  return buffer;
+}
