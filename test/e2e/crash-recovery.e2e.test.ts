@@ -5,12 +5,16 @@
  * receipt, then keep committing. The offline audit must pass over the survivor's database.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sodiumSigner } from '../../src/node/crypto/index.js';
 import { toHex } from '../../src/protocol/core/bytes.js';
 import type { Signer } from '../../src/protocol/core/crypto.js';
+import type { Genesis } from '../../src/protocol/genesis/types.js';
 import type { Receipt } from '../../src/protocol/ledger/block.js';
 import { MedchainClient } from '../../src/sdk/client.js';
+import { verifyStateProof, verifyTransactionProof } from '../../src/sdk/verify.js';
 import {
   followCommits,
   initNetwork,
@@ -36,11 +40,13 @@ let port = 0;
 /** Two organizations load the node at once, each with its own nonce sequence. */
 let admins: { signer: Signer; seed: string }[] = [];
 let chainId = '';
+let genesis: Genesis;
 
 before(async () => {
   dir = temporaryDirectory('crash');
   port = await freePort();
   initNetwork(dir, port);
+  genesis = JSON.parse(readFileSync(join(dir, 'genesis.json'), 'utf8')) as Genesis;
   admins = [
     { signer: await keystoreSigner(adminKeyPath(dir)), seed: 'crash-hospital' },
     {
@@ -108,6 +114,42 @@ function registrations(admin: Signer, seed: string, nonce: number, count: number
   });
 }
 
+/**
+ * While blocks commit, proofs of the latest reported transaction and of its member's state
+ * must verify offline: an answer assembled from two different heights would not.
+ */
+async function checkProofsUnderLoad(
+  client: MedchainClient,
+  reports: Reports,
+  stop: { now: boolean },
+): Promise<{ checked: number; failures: string[] }> {
+  const failures: string[] = [];
+  let checked = 0;
+  while (!stop.now) {
+    await sleep(100);
+    const [hash, waited] = [...reports.waited].at(-1) ?? [];
+    if (hash === undefined || waited === undefined) {
+      continue;
+    }
+    try {
+      const proof = await client.transactionProof(hash);
+      const transaction = verifyTransactionProof(proof, { genesis });
+      const id = (proof.transaction.args as { id: string }).id;
+      const answer = await client.query('identity', 'member', { id });
+      const state = verifyStateProof(answer, { genesis });
+      for (const result of [transaction, state]) {
+        if (!result.ok) {
+          failures.push(`${result.step}: ${result.reason}`);
+        }
+      }
+      checked += 1;
+    } catch {
+      break; // The node is gone.
+    }
+  }
+  return { checked, failures };
+}
+
 /** Runs load for `ms`, then kills the node with SIGKILL while the load is still running. */
 async function crashUnderLoad(ms: number): Promise<Reports> {
   const node = nodes.add(await startNetwork(dir, port));
@@ -119,11 +161,15 @@ async function crashUnderLoad(ms: number): Promise<Reports> {
   const loading = Promise.all(
     admins.map(({ signer, seed }) => load(client, { admin: signer, seed, reports, stop })),
   );
+  const proving = checkProofsUnderLoad(client, reports, stop);
   await sleep(ms);
   await node.kill('SIGKILL');
   stop.now = true;
   await loading;
   await follower.stop();
+  const proofs = await proving;
+  assert.deepEqual(proofs.failures, [], 'proofs served under load must verify');
+  assert.ok(proofs.checked > 0, 'no proof was checked under load');
   return reports;
 }
 
@@ -151,6 +197,8 @@ async function checkSurvivors(client: MedchainClient, reports: Reports): Promise
     assert.equal(found.height, waited.height);
     assert.equal(found.index, waited.index);
     assert.deepEqual(found.receipt, waited.receipt);
+    const proof = verifyTransactionProof(await client.transactionProof(hash), { genesis });
+    assert.ok(proof.ok && proof.height === waited.height, JSON.stringify(proof));
   }
   return Math.max(0, ...byHeight.keys(), ...[...reports.waited.values()].map((w) => w.height));
 }
