@@ -306,6 +306,12 @@ describe('verifyStateProof', () => {
     });
   }
 
+  it('rejects a genuine proof of another key than the one asked about', () => {
+    const expectedKey = `identity/member/${memberId}`;
+    assert.ok(verifyStateProof(present, { ...options(), expectedKey }).ok);
+    expectFailure(verifyStateProof(absent, { ...options(), expectedKey }), 'key', 'other key');
+  });
+
   it('verifies a height-0 answer only against a trusted genesis state root', async () => {
     const fresh = createMemoryNode('genesis-only');
     const organization = fresh.genesis.organizations[0]!.id;

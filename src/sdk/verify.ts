@@ -56,6 +56,12 @@ export interface VerifyOptions {
 
 export interface StateVerifyOptions extends VerifyOptions {
   /**
+   * The state key the caller asked about. A proof shows what one key holds; without this
+   * a node could answer a query with another key's genuine proof, so callers that know
+   * the key a query reads (e.g. `identity/member/<id>`) should pass it.
+   */
+  expectedKey?: string;
+  /**
    * State root after genesis (hex). A height-0 answer has no header or certificate, so it
    * verifies only against this root, which the caller computes from the genesis document
    * with genesisStateRoot() or takes from a source it trusts; without it such answers fail.
@@ -77,6 +83,7 @@ export type VerificationStep =
   | 'header'
   | 'blockHash'
   | 'commit'
+  | 'key'
   | 'stateProof';
 
 export interface VerificationFailure {
@@ -390,6 +397,8 @@ export function verifyStateProof(
     check(isPlainObject(input), 'input', 'the answer must be an object');
     const { key, value, height } = input;
     check(typeof key === 'string', 'input', 'key must be a string');
+    const expected = options.expectedKey;
+    check(expected === undefined || key === expected, 'key', `answer is for key ${key}`);
     check(value !== undefined, 'input', 'value must be present (null for none)');
     check(isNonNegativeInteger(height), 'input', 'height must be a non-negative integer');
     const root = height === 0 ? genesisRoot(trust, input, options) : blockRoot(trust, input);
