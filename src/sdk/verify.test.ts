@@ -86,6 +86,79 @@ function expectFailure(
   assert.equal(result.step, step, `${label}: ${JSON.stringify(result)}`);
 }
 
+/** One field a lying node could change, and the step that must catch it. */
+const intruder = () => toHex(chain.signer('intruder').publicKey);
+const TRANSACTION_TAMPERING: [string, (proof: Loose) => void, VerificationStep][] = [
+  ['transaction arg', (p) => (p.transaction.args.id = 'm-someone-else'), 'hash'],
+  ['transaction nonce', (p) => (p.transaction.nonce += 1), 'hash'],
+  ['unknown transaction field', (p) => (p.transaction.memo = 'x'), 'transaction'],
+  [
+    'transaction signature',
+    (p) => (p.transaction.signature = flipHex(p.transaction.signature)),
+    'signature',
+  ],
+  ['claimed hash', (p) => (p.hash = flipHex(p.hash)), 'hash'],
+  ['receipt code', (p) => (p.receipt.code = 1), 'receiptProof'],
+  ['receipt event', (p) => (p.receipt.events = []), 'receiptProof'],
+  ['receipt hash', (p) => (p.receipt.transactionHash = flipHex(p.hash)), 'receipt'],
+  ['header time', (p) => (p.header.time += 1), 'blockHash'],
+  ['header state root', (p) => (p.header.stateRoot = flipHex(p.header.stateRoot)), 'blockHash'],
+  ['header proposer', (p) => (p.header.proposer = intruder()), 'blockHash'],
+  [
+    'header previous hash',
+    (p) => (p.header.previousHash = flipHex(p.header.previousHash)),
+    'blockHash',
+  ],
+  [
+    'header transactions root',
+    (p) => (p.header.transactionsRoot = flipHex(p.header.transactionsRoot)),
+    'transactionProof',
+  ],
+  [
+    'header results root',
+    (p) => (p.header.resultsRoot = flipHex(p.header.resultsRoot)),
+    'receiptProof',
+  ],
+  ['header height', (p) => (p.header.height = 2), 'header'],
+  ['header chain', (p) => (p.header.chainId = 'other-chain'), 'header'],
+  ['claimed height', (p) => (p.height = 2), 'header'],
+  ['block hash', (p) => (p.blockHash = flipHex(p.blockHash)), 'blockHash'],
+  [
+    'proof path element',
+    (p) => (p.transactionProof.path[0] = flipHex(p.transactionProof.path[0])),
+    'transactionProof',
+  ],
+  ['proof path dropped', (p) => p.transactionProof.path.pop(), 'transactionProof'],
+  ['leaf index', (p) => (p.transactionProof.leafIndex = 3), 'transactionProof'],
+  [
+    'index and leaf index',
+    (p) => {
+      p.index = 3;
+      p.transactionProof.leafIndex = 3;
+      p.receiptProof.leafIndex = 3;
+    },
+    'transactionProof',
+  ],
+  ['tree size', (p) => (p.transactionProof.treeSize = 6), 'transactionProof'],
+  [
+    'receipt path element',
+    (p) => (p.receiptProof.path[1] = flipHex(p.receiptProof.path[1])),
+    'receiptProof',
+  ],
+  ['receipt leaf index', (p) => (p.receiptProof.leafIndex = 1), 'receiptProof'],
+  [
+    'commit signature',
+    (p) => (p.commit.signatures[0].signature = flipHex(p.commit.signatures[0].signature)),
+    'commit',
+  ],
+  ['commit validator swapped', (p) => (p.commit.signatures[0].validator = intruder()), 'commit'],
+  ['commit without signatures', (p) => (p.commit.signatures = []), 'commit'],
+  ['commit signature repeated', (p) => p.commit.signatures.push(p.commit.signatures[0]), 'commit'],
+  ['commit round', (p) => (p.commit.round = 1), 'commit'],
+  ['commit height', (p) => (p.commit.height = 2), 'commit'],
+  ['commit block hash', (p) => (p.commit.blockHash = flipHex(p.commit.blockHash)), 'commit'],
+];
+
 describe('verifyTransactionProof', () => {
   it('verifies a genuine proof from genesis alone', () => {
     const result = verifyTransactionProof(txProof, options());
@@ -107,87 +180,14 @@ describe('verifyTransactionProof', () => {
     assert.ok(verifyTransactionProof(copy, { ...options(), crypto: chain.crypto }).ok);
   });
 
-  const other = () => toHex(chain.signer('intruder').publicKey);
-  const cases: [string, (proof: Loose) => void, VerificationStep][] = [
-    ['transaction arg', (p) => (p.transaction.args.id = 'm-someone-else'), 'hash'],
-    ['transaction nonce', (p) => (p.transaction.nonce += 1), 'hash'],
-    ['unknown transaction field', (p) => (p.transaction.memo = 'x'), 'transaction'],
-    [
-      'transaction signature',
-      (p) => (p.transaction.signature = flipHex(p.transaction.signature)),
-      'signature',
-    ],
-    ['claimed hash', (p) => (p.hash = flipHex(p.hash)), 'hash'],
-    ['receipt code', (p) => (p.receipt.code = 1), 'receiptProof'],
-    ['receipt event', (p) => (p.receipt.events = []), 'receiptProof'],
-    ['receipt hash', (p) => (p.receipt.transactionHash = flipHex(p.hash)), 'receipt'],
-    ['header time', (p) => (p.header.time += 1), 'blockHash'],
-    ['header state root', (p) => (p.header.stateRoot = flipHex(p.header.stateRoot)), 'blockHash'],
-    ['header proposer', (p) => (p.header.proposer = other()), 'blockHash'],
-    [
-      'header previous hash',
-      (p) => (p.header.previousHash = flipHex(p.header.previousHash)),
-      'blockHash',
-    ],
-    [
-      'header transactions root',
-      (p) => (p.header.transactionsRoot = flipHex(p.header.transactionsRoot)),
-      'transactionProof',
-    ],
-    [
-      'header results root',
-      (p) => (p.header.resultsRoot = flipHex(p.header.resultsRoot)),
-      'receiptProof',
-    ],
-    ['header height', (p) => (p.header.height = 2), 'header'],
-    ['header chain', (p) => (p.header.chainId = 'other-chain'), 'header'],
-    ['claimed height', (p) => (p.height = 2), 'header'],
-    ['block hash', (p) => (p.blockHash = flipHex(p.blockHash)), 'blockHash'],
-    [
-      'proof path element',
-      (p) => (p.transactionProof.path[0] = flipHex(p.transactionProof.path[0])),
-      'transactionProof',
-    ],
-    ['proof path dropped', (p) => p.transactionProof.path.pop(), 'transactionProof'],
-    ['leaf index', (p) => (p.transactionProof.leafIndex = 3), 'transactionProof'],
-    [
-      'index and leaf index',
-      (p) => {
-        p.index = 3;
-        p.transactionProof.leafIndex = 3;
-        p.receiptProof.leafIndex = 3;
-      },
-      'transactionProof',
-    ],
-    ['tree size', (p) => (p.transactionProof.treeSize = 6), 'transactionProof'],
-    [
-      'receipt path element',
-      (p) => (p.receiptProof.path[1] = flipHex(p.receiptProof.path[1])),
-      'receiptProof',
-    ],
-    ['receipt leaf index', (p) => (p.receiptProof.leafIndex = 1), 'receiptProof'],
-    [
-      'commit signature',
-      (p) => (p.commit.signatures[0].signature = flipHex(p.commit.signatures[0].signature)),
-      'commit',
-    ],
-    ['commit validator swapped', (p) => (p.commit.signatures[0].validator = other()), 'commit'],
-    ['commit without signatures', (p) => (p.commit.signatures = []), 'commit'],
-    [
-      'commit signature repeated',
-      (p) => p.commit.signatures.push(p.commit.signatures[0]),
-      'commit',
-    ],
-    ['commit round', (p) => (p.commit.round = 1), 'commit'],
-    ['commit height', (p) => (p.commit.height = 2), 'commit'],
-    ['commit block hash', (p) => (p.commit.blockHash = flipHex(p.commit.blockHash)), 'commit'],
-  ];
-  for (const [label, change, step] of cases) {
+  for (const [label, change, step] of TRANSACTION_TAMPERING) {
     it(`rejects tampering: ${label}`, () => {
       expectFailure(verifyTransactionProof(tampered(txProof, change), options()), step, label);
     });
   }
+});
 
+describe('verifyTransactionProof: trusted validators and malformed input', () => {
   it('rejects a proof when the trusted validator set has another key', () => {
     const validators = genesisValidators(chain.genesis).map((validator) => ({
       ...validator,
@@ -255,20 +255,8 @@ describe('verifyTransactionProof', () => {
   });
 });
 
-describe('verifyStateProof', () => {
-  it('verifies a present key and an absent key', () => {
-    const found = verifyStateProof(present, options());
-    assert.ok(found.ok, JSON.stringify(found));
-    assert.equal(found.height, 2);
-    assert.equal((found.value as { id: string }).id, memberId);
-    assert.equal(found.stateRoot, present.header.stateRoot);
-    assert.equal(found.commit?.signers, 1);
-    const missing = verifyStateProof(absent, options());
-    assert.ok(missing.ok, JSON.stringify(missing));
-    assert.equal(missing.value, null);
-  });
-
-  const cases: [string, () => QueryResponse, (answer: Loose) => void, VerificationStep][] = [
+const STATE_TAMPERING: [string, () => QueryResponse, (answer: Loose) => void, VerificationStep][] =
+  [
     ['value field', () => present, (a) => (a.value.kind = 'device'), 'stateProof'],
     ['value removed', () => present, (a) => (a.value = null), 'stateProof'],
     ['key', () => present, (a) => (a.key = 'identity/member/nobody-here'), 'stateProof'],
@@ -300,7 +288,21 @@ describe('verifyStateProof', () => {
     ['commit missing', () => present, (a) => (a.commit = null), 'commit'],
     ['header missing', () => present, (a) => (a.header = null), 'header'],
   ];
-  for (const [label, answer, change, step] of cases) {
+
+describe('verifyStateProof', () => {
+  it('verifies a present key and an absent key', () => {
+    const found = verifyStateProof(present, options());
+    assert.ok(found.ok, JSON.stringify(found));
+    assert.equal(found.height, 2);
+    assert.equal((found.value as { id: string }).id, memberId);
+    assert.equal(found.stateRoot, present.header.stateRoot);
+    assert.equal(found.commit?.signers, 1);
+    const missing = verifyStateProof(absent, options());
+    assert.ok(missing.ok, JSON.stringify(missing));
+    assert.equal(missing.value, null);
+  });
+
+  for (const [label, answer, change, step] of STATE_TAMPERING) {
     it(`rejects tampering: ${label}`, () => {
       expectFailure(verifyStateProof(tampered(answer(), change), options()), step, label);
     });
