@@ -51,7 +51,8 @@ export interface Transport {
   /**
    * Queues one message for a connected peer. False when the peer is not connected or its
    * outgoing queue is full (backpressure: the caller drops or retries later); true means
-   * queued, not delivered. The bytes are copied, so the caller may reuse its buffer.
+   * queued, not delivered. The bytes are copied, so the caller may reuse its buffer. A
+   * payload over limits.framePayloadBytesMax is a bug in the caller and fails an assertion.
    */
   send(peer: PeerKey, payload: Uint8Array): boolean;
   /** send() to every connected peer; returns how many accepted the message. */
