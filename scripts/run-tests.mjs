@@ -11,8 +11,11 @@ function walk(dir) {
   const out = [];
   for (const name of readdirSync(dir)) {
     const path = join(dir, name);
-    if (statSync(path).isDirectory()) out.push(...walk(path));
-    else if (name.endsWith('.test.js')) out.push(path);
+    if (statSync(path).isDirectory()) {
+      out.push(...walk(path));
+    } else if (name.endsWith('.test.js')) {
+      out.push(path);
+    }
   }
   return out;
 }

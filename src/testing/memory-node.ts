@@ -64,7 +64,12 @@ export function createMemoryNode(seed = 'test'): MemoryNode {
   const engine = createEngine(crypto);
   ensureGenesis({ store, crypto, engine }, genesis);
   let now = genesis.genesisTime;
-  const clock = { nowMs: () => now, advance: (ms: number) => void (now += ms) };
+  const clock = {
+    nowMs: () => now,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
   const node = new MedchainNode(
     { chainId: TEST_CHAIN_ID, blockTransactionsMax: 10_000, mempoolCapacity: 1_000 },
     {
