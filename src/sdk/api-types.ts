@@ -104,9 +104,12 @@ export interface QueryResponse {
   key: string;
   value: JsonValue | null;
   proof: StateProof;
-  header: BlockHeader;
+  /** Null at height 0: the answer is then proven under the genesis state root. */
+  header: BlockHeader | null;
+  /** The genesis hash at height 0. */
   blockHash: string;
-  commit: CommitCertificate;
+  /** Null at height 0, where no block has been certified yet. */
+  commit: CommitCertificate | null;
 }
 
 export interface ModuleInfo {

@@ -295,7 +295,7 @@ describe('verifyStateProof', () => {
     assert.ok(found.ok, JSON.stringify(found));
     assert.equal(found.height, 2);
     assert.equal((found.value as { id: string }).id, memberId);
-    assert.equal(found.stateRoot, present.header.stateRoot);
+    assert.equal(found.stateRoot, present.header?.stateRoot);
     assert.equal(found.commit?.signers, 1);
     const missing = verifyStateProof(absent, options());
     assert.ok(missing.ok, JSON.stringify(missing));

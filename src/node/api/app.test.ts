@@ -237,3 +237,30 @@ describe('api: committing and proving', () => {
     assert.match(text, /event: block\ndata: \{"height":1/);
   });
 });
+
+describe('api: a subscriber that falls behind is told, not silently dropped', () => {
+  test('overflow ends the stream with the height to resume from', async () => {
+    const response = await chain.request('/v1/events');
+    const reader = response.body!.getReader();
+    // Queue more than the limit without reading: one block of 10,000+ events.
+    const batch = [];
+    for (let nonce = 0; nonce < 10_050; nonce++) {
+      batch.push(registration(nonce, `p-${nonce}`));
+    }
+    for (let start = 0; start < batch.length; start += 1_000) {
+      await post('/v1/txs', JSON.stringify({ transactions: batch.slice(start, start + 1_000) }));
+      chain.node.produceBlock();
+    }
+    let text = '';
+    while (!text.includes('event: overflow')) {
+      const { value, done } = await reader.read();
+      assert.equal(done, false, 'the stream must announce the overflow before it ends');
+      text += new TextDecoder().decode(value);
+    }
+    const match = /event: overflow\ndata: \{"resumeFrom":(\d+)\}/.exec(text);
+    assert.ok(match, 'overflow carries resumeFrom');
+    const resumeFrom = Number(match[1]);
+    const lastBlockSent = [...text.matchAll(/event: block\ndata: \{"height":(\d+)/g)].at(-1);
+    assert.equal(Number(lastBlockSent?.[1] ?? 0) + 1, resumeFrom, 'only whole blocks are sent');
+  });
+});

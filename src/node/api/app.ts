@@ -211,16 +211,72 @@ function parseTimeout(text: string | undefined, max: number): number {
   return Math.min(Number(text), max);
 }
 
+/** Events one subscriber may have waiting before it is told it fell behind. */
+const EVENTS_QUEUED_MAX = 10_000;
+
+interface QueuedEvent {
+  event: string;
+  data: string;
+}
+
+/**
+ * One subscriber's bounded queue. Past the limit it drops the block that was being
+ * queued (so the client sees only whole blocks) and records where to resume.
+ */
+class SubscriberQueue {
+  private items: QueuedEvent[] = [];
+  private head = 0;
+  /** Index in `items` of the newest block event, and that block's height. */
+  private blockStart = 0;
+  private blockHeight = 0;
+  resumeFrom: number | undefined;
+
+  push(event: string, data: { height: number }): void {
+    if (this.resumeFrom !== undefined) {
+      return;
+    }
+    if (event === 'block') {
+      this.blockStart = this.items.length;
+      this.blockHeight = data.height;
+    }
+    if (this.items.length - this.head >= EVENTS_QUEUED_MAX) {
+      this.items.length = Math.max(this.head, this.blockStart);
+      this.resumeFrom = this.blockHeight;
+      return;
+    }
+    this.items.push({ event, data: JSON.stringify(data) });
+  }
+
+  next(): QueuedEvent | undefined {
+    if (this.head >= this.items.length) {
+      return undefined;
+    }
+    const item = this.items[this.head++]!;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.blockStart -= this.head;
+      this.head = 0;
+    }
+    return item;
+  }
+}
+
+/**
+ * Server-sent events. A subscriber that stops reading is never allowed to grow memory
+ * without bound, and never silently loses events either: past the limit the stream sends
+ * the whole blocks it holds, then `event: overflow` with the height to resume from
+ * (`?from=`), and closes.
+ */
 function events(c: Context, backend: ApiBackend): Response {
   const from = c.req.query('from');
   const fromHeight = from === undefined ? undefined : parseHeight(from);
   return streamSSE(c, async (stream) => {
-    const queue: { event: string; data: string }[] = [];
+    const queue = new SubscriberQueue();
     let wake: (() => void) | undefined;
-    const push = (event: string, data: unknown) => {
-      // A client that stops reading must not grow memory without bound.
-      if (queue.length < 10_000) {
-        queue.push({ event, data: JSON.stringify(data) });
+    const push = (event: string, data: { height: number }) => {
+      queue.push(event, data);
+      if (queue.resumeFrom !== undefined) {
+        unsubscribe();
       }
       wake?.();
     };
@@ -230,19 +286,27 @@ function events(c: Context, backend: ApiBackend): Response {
     );
     stream.onAbort(unsubscribe);
     while (!stream.aborted) {
-      const next = queue.shift();
-      if (next === undefined) {
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-          setTimeout(resolve, 15_000);
+      const next = queue.next();
+      if (next !== undefined) {
+        await stream.writeSSE(next);
+      } else if (queue.resumeFrom !== undefined) {
+        const data = JSON.stringify({ resumeFrom: queue.resumeFrom });
+        await stream.writeSSE({ event: 'overflow', data });
+        break;
+      } else {
+        const woken = await new Promise<'event' | 'idle'>((resolve) => {
+          const timer = setTimeout(() => resolve('idle'), 15_000);
+          wake = () => {
+            clearTimeout(timer);
+            resolve('event');
+          };
         });
         wake = undefined;
-        if (queue.length === 0 && !stream.aborted) {
+        if (woken === 'idle' && !stream.aborted) {
+          // Proxies close connections that stay silent; a comment line keeps this one open.
           await stream.write(': keep-alive\n\n');
         }
-        continue;
       }
-      await stream.writeSSE(next);
     }
     unsubscribe();
   });
