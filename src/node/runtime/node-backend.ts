@@ -4,7 +4,7 @@
  * commit certificate so a client can check the answer without trusting this node.
  */
 import { canonicalBytes, type JsonValue } from '../../protocol/core/canonical.js';
-import { buildMerkleTree, hashLeaves } from '../../protocol/core/merkle.js';
+import { buildMerkleTree, hashLeaves, type MerkleTree } from '../../protocol/core/merkle.js';
 import { transactionLeaf } from '../../protocol/ledger/transaction.js';
 import type {
   ApiBackend,
@@ -21,6 +21,8 @@ import type { MedchainNode } from './medchain-node.js';
 const VERSION = '0.1.0';
 /** Blocks replayed to one event subscriber before it follows live blocks. */
 const REPLAY_BLOCKS_MAX = 10_000;
+/** Blocks whose Merkle trees are kept for proof requests. */
+const PROOF_TREES_CACHED = 8;
 
 export function nodeBackend(node: MedchainNode): ApiBackend {
   const { store, crypto, engine } = node.deps;
@@ -42,27 +44,45 @@ export function nodeBackend(node: MedchainNode): ApiBackend {
     };
   };
 
+  // Clients ask for proofs of fresh transactions, so the trees of the last few blocks are
+  // kept: rebuilding two trees of 10,000 leaves per request costs tens of milliseconds.
+  const trees = new Map<number, { transactionTree: MerkleTree; receiptTree: MerkleTree }>();
+  const blockTrees = (height: number) => {
+    const cached = trees.get(height);
+    if (cached !== undefined) {
+      return cached;
+    }
+    const entries = store.blockTransactions(height);
+    const built = {
+      transactionTree: buildMerkleTree(
+        crypto,
+        hashLeaves(
+          crypto,
+          entries.map((entry) => transactionLeaf(entry.hash, entry.transaction.signature)),
+        ),
+      ),
+      receiptTree: buildMerkleTree(
+        crypto,
+        hashLeaves(
+          crypto,
+          entries.map((entry) => canonicalBytes(entry.receipt)),
+        ),
+      ),
+    };
+    if (trees.size >= PROOF_TREES_CACHED) {
+      trees.delete(trees.keys().next().value!);
+    }
+    trees.set(height, built);
+    return built;
+  };
+
   const transactionProof = (hash: string): TransactionProof | undefined => {
     const found = store.transaction(hash);
     const block = found === undefined ? undefined : store.block(found.height);
     if (found === undefined || block === undefined) {
       return undefined;
     }
-    const siblings = store.blockTransactions(found.height);
-    const transactionTree = buildMerkleTree(
-      crypto,
-      hashLeaves(
-        crypto,
-        siblings.map((entry) => transactionLeaf(entry.hash as never, entry.transaction.signature)),
-      ),
-    );
-    const receiptTree = buildMerkleTree(
-      crypto,
-      hashLeaves(
-        crypto,
-        siblings.map((entry) => canonicalBytes(entry.receipt)),
-      ),
-    );
+    const { transactionTree, receiptTree } = blockTrees(found.height);
     return {
       hash,
       height: found.height,

@@ -175,7 +175,7 @@ export function transactionHash(crypto: Crypto, transaction: UnsignedTransaction
 }
 
 /** The Merkle leaf that commits a block to this transaction: hash then signature, 96 bytes. */
-export function transactionLeaf(hash: Hash, signature: string): Bytes {
+export function transactionLeaf(hash: string, signature: string): Bytes {
   return concatBytes(fromHex(hash), fromHex(signature));
 }
 
