@@ -1,0 +1,105 @@
+/**
+ * A medchain demo network for one round: `medchain init` into a fresh directory, the
+ * node's configuration adjusted for the round (block size), `medchain up` as its own
+ * process, and the organization admins' signers read from their demo keystores.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Signer } from '../src/protocol/core/crypto.js';
+import { DEMO_ORGANIZATION_IDS } from '../src/protocol/genesis/demo.js';
+import { adminKeyPath, freePort, keystoreSigner } from '../src/testing/node-process.js';
+import { startChild, stopChild, waitUntil } from './child-processes.js';
+
+/** The repository root: the nearest folder above this file holding package.json. */
+export function repositoryRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) || dir.endsWith('dist')) {
+    const parent = dirname(dir);
+    if (parent === dir) {
+      throw new Error('cannot find the repository root above the benchmark');
+    }
+    dir = parent;
+  }
+  return dir;
+}
+
+const ORGANIZATIONS = Object.values(DEMO_ORGANIZATION_IDS);
+
+export interface NetworkOptions {
+  dir: string;
+  blockTransactionsMax: number;
+  mempoolCapacity: number;
+}
+
+export interface RunningNetwork {
+  dir: string;
+  url: string;
+  pid: number;
+  chainId: string;
+  child: ChildProcess;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+function medchainBin(): string {
+  return join(repositoryRoot(), 'bin', 'medchain.js');
+}
+
+/** Creates the network directory and sets the node's block and mempool sizes. */
+export async function initNetwork(options: NetworkOptions): Promise<number> {
+  const port = await freePort();
+  const init = startChild(
+    process.execPath,
+    [medchainBin(), 'init', '--dir', options.dir, '--api', `127.0.0.1:${port}`],
+    {},
+  );
+  const code = await new Promise<number | null>((done) => init.child.once('exit', done));
+  if (code !== 0) {
+    throw new Error(`medchain init failed (${code}): ${init.output()}`);
+  }
+  const configPath = join(options.dir, 'nodes', 'hospital', 'node.json');
+  const config = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
+  config.blockTransactionsMax = options.blockTransactionsMax;
+  config.mempoolCapacity = options.mempoolCapacity;
+  writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);
+  return port;
+}
+
+/** Starts `medchain up` and waits (at most 30 s) until its API answers. */
+export async function startNetwork(dir: string, port: number): Promise<RunningNetwork> {
+  const api = `127.0.0.1:${port}`;
+  // BENCH_NODE_ARGS passes flags to the node's runtime, e.g. "--cpu-prof" to profile it.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+  const args = [...nodeArgs, medchainBin(), 'up', '--dir', dir, '--api', api];
+  const started = startChild(process.execPath, args, { cwd: dir });
+  const url = `http://${api}`;
+  let chainId = '';
+  await waitUntil('medchain node', 30_000, async () => {
+    if (started.child.exitCode !== null) {
+      throw new Error(`the node exited (${started.child.exitCode}): ${started.output()}`);
+    }
+    const response = await fetch(`${url}/v1/status`).catch(() => undefined);
+    if (response?.ok !== true) {
+      return false;
+    }
+    chainId = ((await response.json()) as { chainId: string }).chainId;
+    return true;
+  });
+  return {
+    dir: resolve(dir),
+    url,
+    pid: started.child.pid!,
+    chainId,
+    child: started.child,
+    output: started.output,
+    // The round's directory is thrown away, so nothing is gained by waiting for a clean stop.
+    stop: () => stopChild(started.child, Number(process.env.BENCH_NODE_STOP_GRACE_MS ?? 0)),
+  };
+}
+
+/** The four organization admins' signers, hospital first. */
+export async function adminSigners(dir: string): Promise<Signer[]> {
+  return Promise.all(ORGANIZATIONS.map((id) => keystoreSigner(adminKeyPath(dir, id))));
+}

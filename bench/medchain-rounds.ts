@@ -1,0 +1,96 @@
+/**
+ * medchain's rounds: fixed-load levels to find saturation, fixed-rate at 90% of it,
+ * maximum-rate, the mix workload, live signing through the SDK, block sizes, and commit
+ * rate against chain length. Each round runs against a fresh network in its own directory.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { BlockSeen, MedchainTargetSpec, RoundRequest } from './generator-protocol.js';
+import { initNetwork, type RunningNetwork, startNetwork } from './medchain-network.js';
+import type { SuitePlan } from './plan.js';
+import { Progress } from './progress.js';
+import type { ControllerSpec } from './rate-control.js';
+import { type RoundResult, roundResult, runGeneratorRound } from './round-runner.js';
+import type { WorkloadName } from './workloads.js';
+
+/** With BENCH_DEBUG=1, prints how long each phase of a round took. */
+export function phaseTimer(name: string): (phase: string) => void {
+  let last = performance.now();
+  return (phase) => {
+    if (process.env.BENCH_DEBUG === '1') {
+      const now = performance.now();
+      process.stderr.write(`[${name}] ${phase} after ${((now - last) / 1000).toFixed(2)} s\n`);
+      last = now;
+    }
+  };
+}
+
+export interface MedchainRoundOptions {
+  name: string;
+  workload: WorkloadName;
+  controller: ControllerSpec;
+  count: number;
+  sendSMax: number;
+  blockTransactionsMax?: number;
+  liveClients?: number;
+  batchMax?: number;
+  notes?: string[];
+}
+
+/** A fresh network, one round against it, then the node stopped and its directory removed. */
+export async function medchainRound(
+  plan: SuitePlan,
+  options: MedchainRoundOptions,
+): Promise<{ result: RoundResult; blocks: BlockSeen[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'medchain-bench-'));
+  let network: RunningNetwork | undefined;
+  const progress = new Progress(options.name);
+  const phase = phaseTimer(options.name);
+  try {
+    const blockTransactionsMax = options.blockTransactionsMax ?? 10_000;
+    const port = await initNetwork({ dir, blockTransactionsMax, mempoolCapacity: 100_000 });
+    phase('initialized');
+    network = await startNetwork(dir, port);
+    phase('node started');
+    const target: MedchainTargetSpec = {
+      kind: 'medchain',
+      url: network.url,
+      dir,
+      chainId: network.chainId,
+      workload: options.workload,
+      seed: plan.seed,
+      firstMember: 0,
+    };
+    if (options.liveClients !== undefined) {
+      target.liveClients = options.liveClients;
+    }
+    const request: RoundRequest = {
+      name: options.name,
+      target,
+      controller: options.controller,
+      count: options.count,
+      sendSMax: options.sendSMax,
+      drainSMax: 30,
+      batchMax: options.batchMax ?? 2_000,
+    };
+    const measured = await runGeneratorRound(request, {
+      serverPid: network.pid,
+      onProgress: (update) => progress.update(update),
+    });
+    progress.end();
+    phase('round measured');
+    const notes = [...(options.notes ?? [])];
+    const meta = { system: 'medchain' as const, workload: options.workload, notes };
+    return { result: roundResult(request, measured, meta), blocks: measured.blocks };
+  } catch (error) {
+    progress.end();
+    const output = network?.output() ?? '';
+    throw new Error(`round ${options.name}: ${(error as Error).message}\nnode output:\n${output}`);
+  } finally {
+    await network?.stop();
+    rmSync(dir, { recursive: true, force: true });
+    phase('node stopped');
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * The sequence of medchain rounds: saturation from the fixed-load levels first, because
+ * the fixed-rate and maximum-rate rounds are sized from it; then the mix, live signing,
+ * block sizes and chain length.
+ */
+
+import { type MedchainRoundOptions, medchainRound } from './medchain-rounds.js';
+import type { SuitePlan } from './plan.js';
+import { transactionsFor } from './plan.js';
+import type { RoundResult } from './round-runner.js';
+import { type GrowthSegment, growthSegments } from './suite-result.js';
+
+export interface MedchainSuiteResult {
+  rounds: RoundResult[];
+  saturationTps: number;
+  growth: GrowthSegment[];
+}
+
+export async function medchainSuite(
+  plan: SuitePlan,
+  log: (line: string) => void,
+): Promise<MedchainSuiteResult> {
+  const rounds: RoundResult[] = [];
+  const run = async (options: MedchainRoundOptions) => {
+    log(`round ${options.name}`);
+    const { result, blocks } = await medchainRound(plan, options);
+    rounds.push(result);
+    log(`  ${Math.round(result.throughputTps)} tx/s, p99 ${result.latency.p99S.toFixed(2)} s`);
+    return { result, blocks };
+  };
+  let saturationTps = 0;
+  let bestLevel = plan.fixedLoadLevels[0]!;
+  for (const level of plan.fixedLoadLevels) {
+    const { result } = await run({
+      name: `medchain-fixed-load-${level}`,
+      workload: 'registration',
+      controller: { kind: 'fixed-load', transactions: level },
+      count: transactionsFor(plan.fixedLoadS, plan.medchainTpsCeiling),
+      sendSMax: plan.fixedLoadS,
+    });
+    if (result.throughputTps > saturationTps) {
+      saturationTps = result.throughputTps;
+      bestLevel = level;
+    }
+  }
+  await ratedRounds(plan, saturationTps, run);
+  await run({
+    name: 'medchain-mix',
+    workload: 'mix',
+    controller: { kind: 'fixed-load', transactions: bestLevel },
+    count: transactionsFor(plan.mixS, plan.medchainTpsCeiling),
+    sendSMax: plan.mixS,
+  });
+  await run({
+    name: `medchain-live-signing-${plan.liveClients}-clients`,
+    workload: 'registration',
+    controller: { kind: 'fixed-load', transactions: plan.liveClients },
+    count: transactionsFor(plan.liveS, plan.medchainTpsCeiling),
+    sendSMax: plan.liveS,
+    liveClients: plan.liveClients,
+    notes: ['SDK send(): nonce lookup, sign, POST /v1/tx?wait=commit, one request per transaction'],
+  });
+  const growth = await scalingRounds(plan, bestLevel, run);
+  return { rounds, saturationTps, growth };
+}
+
+type Run = (options: MedchainRoundOptions) => Promise<{
+  result: RoundResult;
+  blocks: { height: number; transactionCount: number; seenAtMs: number }[];
+}>;
+
+/** fixed-rate at a share of saturation (long enough for both minimums), then maximum-rate. */
+async function ratedRounds(plan: SuitePlan, saturationTps: number, run: Run): Promise<void> {
+  const rate = Math.max(1, Math.floor(saturationTps * plan.fixedRateShare));
+  const count = Math.max(plan.fixedRateTransactionsMin, Math.ceil(rate * plan.fixedRateS));
+  await run({
+    name: `medchain-fixed-rate-${Math.round(plan.fixedRateShare * 100)}pct`,
+    workload: 'registration',
+    controller: { kind: 'fixed-rate', tps: rate },
+    count,
+    sendSMax: count / rate + 5,
+    batchMax: 1_000,
+  });
+  await run({
+    name: 'medchain-maximum-rate',
+    workload: 'registration',
+    controller: {
+      kind: 'maximum-rate',
+      startTps: Math.max(100, Math.round(saturationTps * 0.5)),
+      stepTps: Math.max(50, Math.round(saturationTps * 0.1)),
+      sampleS: 1,
+    },
+    count: transactionsFor(plan.maximumRateS, Math.max(plan.medchainTpsCeiling, saturationTps * 2)),
+    sendSMax: plan.maximumRateS,
+    batchMax: 1_000,
+  });
+}
+
+/** Block sizes, then one long round whose blocks show the commit rate against chain length. */
+async function scalingRounds(
+  plan: SuitePlan,
+  bestLevel: number,
+  run: Run,
+): Promise<GrowthSegment[]> {
+  for (const size of plan.blockSizes) {
+    await run({
+      name: `medchain-block-size-${size}`,
+      workload: 'registration',
+      controller: { kind: 'fixed-load', transactions: Math.max(bestLevel, size * 2) },
+      count: transactionsFor(plan.blockSizeS, plan.medchainTpsCeiling),
+      sendSMax: plan.blockSizeS,
+      blockTransactionsMax: size,
+    });
+  }
+  if (plan.growthTransactions === 0) {
+    return [];
+  }
+  const { blocks } = await run({
+    name: `medchain-chain-length-${plan.growthTransactions}`,
+    workload: 'registration',
+    controller: { kind: 'fixed-load', transactions: bestLevel },
+    count: plan.growthTransactions,
+    sendSMax: 1_200,
+  });
+  return growthSegments(blocks);
+}

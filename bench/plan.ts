@@ -1,0 +1,93 @@
+/**
+ * The suite's plan: round lengths and sizes for the full run (the published figures) and
+ * for --quick (under a minute, for CI, so the suite never rots). Every size a round uses
+ * comes from here, so docs/BENCHMARKS.md can state them.
+ */
+
+export interface SuitePlan {
+  quick: boolean;
+  seed: string;
+  /** Outstanding transactions of the fixed-load rounds that look for saturation. */
+  fixedLoadLevels: number[];
+  fixedLoadS: number;
+  /** The fixed-rate round runs at this share of saturation... */
+  fixedRateShare: number;
+  /** ...for at least this long and this many transactions. */
+  fixedRateS: number;
+  fixedRateTransactionsMin: number;
+  maximumRateS: number;
+  mixS: number;
+  liveClients: number;
+  liveS: number;
+  blockSizes: number[];
+  blockSizeS: number;
+  /** Transactions of the chain-length round; 0 skips it. */
+  growthTransactions: number;
+  evmFixedLoad: number;
+  evmS: number;
+  /** Upper bound on the Hardhat node's rate, to size its pre-signed rounds. */
+  evmTpsCeiling: number;
+  /** Also run MedRec's full shape (register, record pointer, permission). */
+  evmFullShape: boolean;
+  /** Upper bound on medchain's rate, to size pre-signed load-driven rounds. */
+  medchainTpsCeiling: number;
+  /** Also measure the Hardhat node with interval mining (blocks every 100 ms). */
+  evmIntervalMining: boolean;
+  sqliteRecords: number;
+  signatureS: number;
+}
+
+export const FULL_PLAN: SuitePlan = {
+  quick: false,
+  seed: 'bench-1',
+  fixedLoadLevels: [1_000, 4_000, 16_000],
+  fixedLoadS: 12,
+  fixedRateShare: 0.9,
+  fixedRateS: 60,
+  fixedRateTransactionsMin: 10_000,
+  maximumRateS: 25,
+  mixS: 12,
+  liveClients: 64,
+  liveS: 15,
+  blockSizes: [1_000, 5_000, 10_000],
+  blockSizeS: 12,
+  growthTransactions: 300_000,
+  evmFixedLoad: 256,
+  evmS: 20,
+  evmTpsCeiling: 1_000,
+  evmFullShape: true,
+  medchainTpsCeiling: 6_000,
+  evmIntervalMining: true,
+  sqliteRecords: 200_000,
+  signatureS: 2,
+};
+
+export const QUICK_PLAN: SuitePlan = {
+  quick: true,
+  seed: 'bench-quick',
+  fixedLoadLevels: [4_000],
+  fixedLoadS: 2,
+  fixedRateShare: 0.9,
+  fixedRateS: 2,
+  fixedRateTransactionsMin: 1_000,
+  maximumRateS: 2,
+  mixS: 2,
+  liveClients: 16,
+  liveS: 2,
+  blockSizes: [],
+  blockSizeS: 0,
+  growthTransactions: 0,
+  evmFixedLoad: 128,
+  evmS: 2,
+  evmTpsCeiling: 800,
+  evmFullShape: false,
+  medchainTpsCeiling: 3_000,
+  evmIntervalMining: false,
+  sqliteRecords: 10_000,
+  signatureS: 0.3,
+};
+
+/** Transactions to prepare for a round of `seconds` at up to `tpsMax`. */
+export function transactionsFor(seconds: number, tpsMax: number): number {
+  return Math.ceil(seconds * tpsMax);
+}

@@ -1,0 +1,171 @@
+/**
+ * The suite's outputs: the markdown tables and an SVG chart of throughput and p99 latency,
+ * and the generated section of docs/BENCHMARKS.md (between its results markers), so the
+ * published figures are always the output of one run, never edited by hand.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { RoundResult } from './round-runner.js';
+import type { SuiteResult } from './suite-result.js';
+
+const integer = (value: number) => Math.round(value).toLocaleString('en-US');
+const seconds = (value: number) => value.toFixed(value < 0.1 ? 3 : 2);
+
+export function roundsTable(rounds: RoundResult[]): string {
+  const header =
+    '| Name | Succ | Fail | Send rate (TPS) | Throughput (TPS) | Max latency (s) | ' +
+    'Min latency (s) | Avg latency (s) | p50 (s) | p95 (s) | p99 (s) | Server CPU (cores) | ' +
+    'Server peak RSS (MiB) | Controller |';
+  const rule = `|${' --- |'.repeat(14)}`;
+  const rows = rounds.map((round) => {
+    const cells = [
+      round.name,
+      integer(round.succeeded),
+      integer(round.failed),
+      integer(round.sendRateTps),
+      integer(round.throughputTps),
+      seconds(round.latency.maxS),
+      seconds(round.latency.minS),
+      seconds(round.latency.avgS),
+      seconds(round.latency.p50S),
+      seconds(round.latency.p95S),
+      seconds(round.latency.p99S),
+      round.server === undefined ? 'n/a' : round.server.cpuCores.toFixed(2),
+      round.server === undefined ? 'n/a' : integer(round.server.rssPeakMiB),
+      round.controller,
+    ];
+    return `| ${cells.join(' | ')} |`;
+  });
+  return [header, rule, ...rows].join('\n');
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Two bar panels, one row per round: throughput (log scale) and p99 latency. */
+export function chartSvg(rounds: RoundResult[], title: string): string {
+  const rowHeight = 22;
+  const top = 48;
+  const labelWidth = 250;
+  const panelWidth = 300;
+  const height = top + rounds.length * rowHeight + 30;
+  const width = labelWidth + panelWidth * 2 + 60;
+  const maxTps = Math.max(10, ...rounds.map((round) => round.throughputTps));
+  const maxP99 = Math.max(0.01, ...rounds.map((round) => round.latency.p99S));
+  const logMax = Math.log10(maxTps);
+  const colors = { medchain: '#2f6fb0', medrec: '#c0504d', sqlite: '#6a9a3a' };
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
+      `font-family="sans-serif" font-size="12">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="10" y="18" font-size="14" font-weight="bold">${escapeXml(title)}</text>`,
+    `<text x="${labelWidth}" y="38">throughput, tx/s (log scale)</text>`,
+    `<text x="${labelWidth + panelWidth + 30}" y="38">p99 submit-to-commit latency, s</text>`,
+  ];
+  rounds.forEach((round, row) => {
+    const y = top + row * rowHeight;
+    const color = colors[round.system];
+    const tpsWidth =
+      round.throughputTps <= 1 ? 0 : (Math.log10(round.throughputTps) / logMax) * panelWidth;
+    const p99Width = (round.latency.p99S / maxP99) * panelWidth;
+    parts.push(
+      `<text x="${labelWidth - 6}" y="${y + 14}" text-anchor="end">${escapeXml(round.name)}</text>`,
+      `<rect x="${labelWidth}" y="${y + 3}" width="${tpsWidth.toFixed(1)}" height="15" ` +
+        `fill="${color}"/>`,
+      `<text x="${labelWidth + tpsWidth + 4}" y="${y + 14}">${integer(round.throughputTps)}</text>`,
+      `<rect x="${labelWidth + panelWidth + 30}" y="${y + 3}" width="${p99Width.toFixed(1)}" ` +
+        `height="15" fill="${color}" opacity="0.7"/>`,
+      `<text x="${labelWidth + panelWidth + 34 + p99Width}" y="${y + 14}">` +
+        `${seconds(round.latency.p99S)}</text>`,
+    );
+  });
+  const legendY = height - 10;
+  parts.push(
+    `<text x="10" y="${legendY}"><tspan fill="${colors.medchain}">■ medchain</tspan>  ` +
+      `<tspan fill="${colors.medrec}">■ MedRec-style on Hardhat</tspan>  ` +
+      `<tspan fill="${colors.sqlite}">■ SQLite</tspan></text>`,
+    '</svg>',
+  );
+  return `${parts.join('\n')}\n`;
+}
+
+const ratioText = (value: number | undefined, digits = 1) =>
+  value === undefined ? 'not measured' : `${value.toFixed(digits)}×`;
+
+export function resultsMarkdown(result: SuiteResult, chartPath: string): string {
+  const { machine } = result;
+  const load = (values: number[]) => values.map((value) => value.toFixed(2)).join(' / ');
+  const lines = [
+    `Run of ${machine.date.slice(0, 16).replace('T', ' ')} UTC on commit \`${machine.commit}\`` +
+      `${machine.dirty ? ' (with uncommitted changes)' : ''}, ` +
+      `${result.plan.quick ? 'quick' : 'full'} mode, ` +
+      `${Math.round(result.durationS)} s.`,
+    '',
+    `Machine: ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, ` +
+      `Node ${machine.node}, ${machine.platform}. Load average (1 / 5 / 15 min) at the start ` +
+      `${load(machine.loadAverage)}, at the end ${load(result.loadAverageEnd)}.`,
+    '',
+    '### Ratios',
+    '',
+    '| Ratio | Value | Numerator | Denominator | Target |',
+    '| --- | --- | --- | --- | --- |',
+    ...result.ratios.map(
+      (ratio) =>
+        `| ${ratio.name} | ` +
+        `${ratioText(ratio.value, ratio.value !== undefined && ratio.value < 1 ? 3 : 1)} | ` +
+        `${ratio.numerator} | ${ratio.denominator} | ${ratio.target ?? ''} |`,
+    ),
+    '',
+    '### Rounds',
+    '',
+    roundsTable(result.rounds),
+    '',
+    `![throughput and p99 latency of every round](${chartPath})`,
+    '',
+    ...growthAndLimits(result),
+  ];
+  return lines.join('\n');
+}
+
+function growthAndLimits(result: SuiteResult): string[] {
+  const lines = ['### Physical limit: Ed25519 verifications on one core', ''];
+  lines.push('| Implementation | Verifications per second per core |', '| --- | --- |');
+  for (const limit of result.signatureLimits) {
+    lines.push(`| ${limit.implementation} | ${integer(limit.verificationsPerSecond)} |`);
+  }
+  lines.push('', '### Commit rate against chain length', '');
+  if (result.growth.length === 0) {
+    lines.push('Not measured in this run (full mode only).');
+  } else {
+    lines.push('| Chain length at end of segment (tx) | Height | Commit rate (tx/s) |');
+    lines.push('| --- | --- | --- |');
+    for (const segment of result.growth) {
+      lines.push(
+        `| ${integer(segment.transactionsEnd)} | ${segment.heightEnd} | ` +
+          `${integer(segment.commitRateTps)} |`,
+      );
+    }
+  }
+  lines.push('', '### Pending', '', ...result.pending.map((item) => `- ${item}`));
+  if (result.problems.length > 0) {
+    lines.push('', '### Problems in this run', '', ...result.problems.map((item) => `- ${item}`));
+  }
+  return lines;
+}
+
+export const RESULTS_START = '<!-- bench:results:start -->';
+export const RESULTS_END = '<!-- bench:results:end -->';
+
+/** Replaces the generated section of docs/BENCHMARKS.md; false when the markers are missing. */
+export function writeResultsIntoDocs(path: string, markdown: string): boolean {
+  const text = readFileSync(path, 'utf8');
+  const start = text.indexOf(RESULTS_START);
+  const end = text.indexOf(RESULTS_END);
+  if (start < 0 || end < start) {
+    return false;
+  }
+  const notice = '<!-- generated by npm run bench; do not edit by hand -->';
+  const generated = `${RESULTS_START}\n${notice}\n\n${markdown}\n`;
+  writeFileSync(path, text.slice(0, start) + generated + text.slice(end));
+  return true;
+}

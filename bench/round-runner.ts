@@ -1,0 +1,128 @@
+/**
+ * Runs one round in a fresh load-generator process: prepare (sign) first, then sample the
+ * node process, start the clock, and sample again at the end for its CPU time and peak
+ * memory. Every wait is bounded; the generator is killed whatever happens.
+ */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { stopChild, track } from './child-processes.js';
+import type {
+  FromGenerator,
+  GeneratorResult,
+  RoundRequest,
+  ToGenerator,
+} from './generator-protocol.js';
+import { describeController } from './rate-control.js';
+import type { RoundFigures } from './statistics.js';
+import { type ProcessUsage, resetPeakMemory, sampleProcess, usageBetween } from './system.js';
+
+export interface RoundResult extends RoundFigures {
+  name: string;
+  system: 'medchain' | 'medrec' | 'sqlite';
+  workload: string;
+  controller: string;
+  /** The server process (medchain node, Hardhat node) during the round. */
+  server: ProcessUsage | undefined;
+  clientCpuCores: number;
+  rejections: Record<string, number>;
+  commitsWithoutEvent: number;
+  eventOverflows: number;
+  prepareS: number;
+  notes: string[];
+}
+
+function generatorPath(): string {
+  const self = fileURLToPath(import.meta.url);
+  return self.replace(/round-runner\.(ts|js)$/, (_, extension) => `load-generator.${extension}`);
+}
+
+export interface RoundHooks {
+  serverPid: number | undefined;
+  onProgress(progress: Extract<FromGenerator, { type: 'progress' }>): void;
+}
+
+/** Sends one message and waits (bounded) for the first answer of the wanted type. */
+function answer<T extends FromGenerator['type']>(
+  child: ReturnType<typeof fork>,
+  type: T,
+  timeoutMs: number,
+  onProgress: RoundHooks['onProgress'],
+): Promise<Extract<FromGenerator, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => finish(new Error(`load generator: no ${type} within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    const onMessage = (message: FromGenerator) => {
+      if (message.type === 'progress') {
+        onProgress(message);
+      } else if (message.type === 'failed') {
+        finish(new Error(`load generator failed: ${message.message}`));
+      } else if (message.type === type) {
+        finish(undefined, message as Extract<FromGenerator, { type: T }>);
+      }
+    };
+    const onExit = (code: number | null) => finish(new Error(`load generator exited (${code})`));
+    const finish = (error?: Error, value?: Extract<FromGenerator, { type: T }>) => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+      error === undefined ? resolve(value!) : reject(error);
+    };
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+}
+
+export async function runGeneratorRound(
+  request: RoundRequest,
+  hooks: RoundHooks,
+): Promise<GeneratorResult & { server: ProcessUsage | undefined; wallS: number }> {
+  const child = fork(generatorPath(), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  track(child);
+  try {
+    const ready = answer(child, 'ready', 600_000, hooks.onProgress);
+    child.send({ type: 'run', request } satisfies ToGenerator);
+    const { prepareS } = await ready;
+    if (process.env.BENCH_DEBUG === '1') {
+      process.stderr.write(`[${request.name}] prepared in ${prepareS.toFixed(2)} s\n`);
+    }
+    const pid = hooks.serverPid;
+    if (pid !== undefined) {
+      resetPeakMemory(pid);
+    }
+    const before = pid === undefined ? undefined : sampleProcess(pid);
+    const started = performance.now();
+    const boundMs = (request.sendSMax + request.drainSMax + 120) * 1000;
+    const done = answer(child, 'done', boundMs, hooks.onProgress);
+    child.send({ type: 'go' } satisfies ToGenerator);
+    const { result } = await done;
+    const wallS = (performance.now() - started) / 1000;
+    const after = pid === undefined ? undefined : sampleProcess(pid);
+    return { ...result, server: usageBetween(before, after, wallS), wallS };
+  } finally {
+    await stopChild(child, 2_000);
+  }
+}
+
+/** A generator result in the report's shape. */
+export function roundResult(
+  request: RoundRequest,
+  measured: GeneratorResult & { server: ProcessUsage | undefined; wallS: number },
+  meta: { system: RoundResult['system']; workload: string; notes?: string[] },
+): RoundResult {
+  return {
+    name: request.name,
+    system: meta.system,
+    workload: meta.workload,
+    controller: describeController(request.controller),
+    ...measured.figures,
+    server: measured.server,
+    clientCpuCores: measured.wallS > 0 ? measured.clientCpuS / measured.wallS : 0,
+    rejections: measured.rejections,
+    commitsWithoutEvent: measured.commitsWithoutEvent,
+    eventOverflows: measured.eventOverflows,
+    prepareS: measured.prepareS,
+    notes: meta.notes ?? [],
+  };
+}

@@ -1,0 +1,168 @@
+/**
+ * `npm run bench`: the benchmark suite. Caliper-style rounds against medchain, the same
+ * workload on MedRec-style contracts on a Hardhat node and straight into SQLite, the
+ * signature-verification limit of this machine, then JSON, an SVG chart and the results
+ * section of docs/BENCHMARKS.md. `-- --quick` runs in under a minute for CI.
+ *
+ *   npm run bench                  full run; rewrites docs/BENCHMARKS.md's results section
+ *   npm run bench -- --quick       short rounds; writes $TMPDIR/medchain-bench/quick.*
+ *   options: --no-docs, --write-docs, --only=medchain,medrec,sqlite,signatures
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { compileMedRec } from './baselines/medrec/medrec.js';
+import { medrecRounds } from './baselines/medrec/rounds.js';
+import { sqliteRounds } from './baselines/sqlite-baseline.js';
+import { repositoryRoot } from './medchain-network.js';
+import { medchainSuite } from './medchain-suite.js';
+import { FULL_PLAN, QUICK_PLAN, type SuitePlan } from './plan.js';
+import { PENDING, ratiosOf } from './ratios.js';
+import { chartSvg, resultsMarkdown, roundsTable, writeResultsIntoDocs } from './report.js';
+import type { RoundResult } from './round-runner.js';
+import { signatureLimits } from './signature-limit.js';
+import type { SuiteResult } from './suite-result.js';
+import { machineInfo } from './system.js';
+
+const PARTS = ['signatures', 'sqlite', 'medchain', 'medrec'] as const;
+type Part = (typeof PARTS)[number];
+
+interface Arguments {
+  plan: SuitePlan;
+  writeDocs: boolean;
+  parts: Set<Part>;
+}
+
+function parseArguments(argv: string[]): Arguments {
+  const quick = argv.includes('--quick');
+  const only = argv.find((argument) => argument.startsWith('--only='));
+  const parts = new Set<Part>(
+    only === undefined ? PARTS : (only.slice('--only='.length).split(',') as Part[]),
+  );
+  for (const part of parts) {
+    if (!PARTS.includes(part)) {
+      throw new Error(`--only: unknown part "${part}" (known: ${PARTS.join(', ')})`);
+    }
+  }
+  const complete = parts.size === PARTS.length;
+  const writeDocs =
+    argv.includes('--write-docs') || (!quick && complete && !argv.includes('--no-docs'));
+  return { plan: quick ? QUICK_PLAN : FULL_PLAN, writeDocs, parts };
+}
+
+const suiteStarted = performance.now();
+const log = (line: string) => {
+  const elapsed = ((performance.now() - suiteStarted) / 1000).toFixed(0).padStart(4);
+  console.log(line.startsWith('\n') || line.startsWith('|') ? line : `[${elapsed} s] ${line}`);
+};
+
+async function measure(
+  args: Arguments,
+): Promise<Omit<SuiteResult, 'machine' | 'durationS' | 'loadAverageEnd'>> {
+  const { plan, parts } = args;
+  const rounds: RoundResult[] = [];
+  const limits = parts.has('signatures') ? signatureLimits(plan.signatureS) : [];
+  for (const limit of limits) {
+    log(
+      `${limit.implementation}: ${Math.round(limit.verificationsPerSecond)} verifications/s/core`,
+    );
+  }
+  if (parts.has('sqlite')) {
+    log('round sqlite');
+    rounds.push(...sqliteRounds(plan.seed, plan.sqliteRecords));
+  }
+  let saturationTps: number | undefined;
+  let growth: SuiteResult['growth'] = [];
+  if (parts.has('medchain')) {
+    const medchain = await medchainSuite(plan, log);
+    rounds.push(...medchain.rounds);
+    saturationTps = medchain.saturationTps;
+    growth = medchain.growth;
+  }
+  if (parts.has('medrec')) {
+    log('round medrec (compiling MedRec.sol)');
+    rounds.push(...(await medrecRounds(plan, compileMedRec())));
+  }
+  const problems = rounds.flatMap((round) => {
+    if (round.succeeded === 0) {
+      return [`${round.name}: no transaction succeeded`];
+    }
+    return round.failed > 0
+      ? [`${round.name}: ${round.failed} transactions failed ${JSON.stringify(round.rejections)}`]
+      : [];
+  });
+  const ratios = ratiosOf({ rounds, saturationTps, limits });
+  return {
+    plan,
+    rounds,
+    saturationTps,
+    signatureLimits: limits,
+    growth,
+    ratios,
+    pending: PENDING,
+    problems,
+  };
+}
+
+function write(args: Arguments, result: SuiteResult): void {
+  const root = repositoryRoot();
+  // Quick runs (CI) leave the repository untouched; full runs publish bench/results/latest.*.
+  const name = args.plan.quick ? 'quick' : 'latest';
+  const resultsDir = args.plan.quick
+    ? join(tmpdir(), 'medchain-bench')
+    : join(root, 'bench', 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(join(resultsDir, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  const mode = args.plan.quick ? 'quick' : 'full';
+  const title = `medchain benchmark, ${mode} run, commit ${result.machine.commit}`;
+  writeFileSync(join(resultsDir, `${name}.svg`), chartSvg(result.rounds, title));
+  log(`\nwrote ${join(resultsDir, `${name}.json`)} and ${name}.svg beside it`);
+  if (args.writeDocs) {
+    const markdown = resultsMarkdown(result, `../bench/results/${name}.svg`);
+    if (!writeResultsIntoDocs(join(root, 'docs', 'BENCHMARKS.md'), markdown)) {
+      throw new Error('docs/BENCHMARKS.md has no results markers; results not written there');
+    }
+    log('wrote the results section of docs/BENCHMARKS.md');
+  }
+}
+
+async function main(): Promise<void> {
+  const args = parseArguments(process.argv.slice(2));
+  const started = performance.now();
+  const machine = machineInfo(repositoryRoot());
+  log(
+    `medchain bench (${args.plan.quick ? 'quick' : 'full'}): ${machine.cores} cores, ` +
+      `${machine.cpuModel}, Node ${machine.node}, load ${machine.loadAverage.join(' ')}, ` +
+      `commit ${machine.commit}`,
+  );
+  const measured = await measure(args);
+  const [one = 0, five = 0, fifteen = 0] = loadavg();
+  const result: SuiteResult = {
+    machine,
+    ...measured,
+    loadAverageEnd: [one, five, fifteen].map((value) => Math.round(value * 100) / 100) as [
+      number,
+      number,
+      number,
+    ],
+    durationS: (performance.now() - started) / 1000,
+  };
+  log(`\n${roundsTable(result.rounds)}\n`);
+  for (const ratio of result.ratios) {
+    log(`${ratio.name}: ${ratio.value === undefined ? 'not measured' : ratio.value.toFixed(3)}`);
+  }
+  write(args, result);
+  if (result.problems.length > 0) {
+    throw new Error(`problems:\n${result.problems.join('\n')}`);
+  }
+  log(`done in ${Math.round(result.durationS)} s`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+    process.exit(1);
+  },
+);

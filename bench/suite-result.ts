@@ -1,0 +1,68 @@
+/**
+ * The result of a whole suite run, as written to bench/results/*.json: the machine, the
+ * plan, every round, and the derived figures (saturation, ratios, growth, physical limit).
+ */
+import type { SuitePlan } from './plan.js';
+import type { RoundResult } from './round-runner.js';
+import type { SignatureLimit } from './signature-limit.js';
+import type { MachineInfo } from './system.js';
+
+export interface GrowthSegment {
+  /** Chain length (transactions committed) at the end of the segment. */
+  transactionsEnd: number;
+  heightEnd: number;
+  commitRateTps: number;
+}
+
+export interface Ratio {
+  name: string;
+  value: number | undefined;
+  numerator: string;
+  denominator: string;
+  target?: string;
+}
+
+export interface SuiteResult {
+  machine: MachineInfo;
+  /** Load average when the last round ended. */
+  loadAverageEnd: [number, number, number];
+  plan: SuitePlan;
+  rounds: RoundResult[];
+  saturationTps: number | undefined;
+  signatureLimits: SignatureLimit[];
+  growth: GrowthSegment[];
+  ratios: Ratio[];
+  pending: string[];
+  /** Problems that make the run fail (non-zero exit). */
+  problems: string[];
+  durationS: number;
+}
+
+/** Commit rate per tenth of the chain, from the blocks a round saw. */
+export function growthSegments(
+  blocks: { height: number; transactionCount: number; seenAtMs: number }[],
+  segments = 10,
+): GrowthSegment[] {
+  const sorted = [...blocks].sort((a, b) => a.height - b.height);
+  const total = sorted.reduce((sum, block) => sum + block.transactionCount, 0);
+  const out: GrowthSegment[] = [];
+  let committed = 0;
+  let segmentStartMs = sorted[0]?.seenAtMs ?? 0;
+  let segmentTransactions = 0;
+  for (const block of sorted) {
+    committed += block.transactionCount;
+    segmentTransactions += block.transactionCount;
+    const boundary = (total * (out.length + 1)) / segments;
+    if (committed >= boundary && block.seenAtMs > segmentStartMs) {
+      const seconds = (block.seenAtMs - segmentStartMs) / 1000;
+      out.push({
+        transactionsEnd: committed,
+        heightEnd: block.height,
+        commitRateTps: segmentTransactions / seconds,
+      });
+      segmentStartMs = block.seenAtMs;
+      segmentTransactions = 0;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,116 @@
+/**
+ * What a result is measured on: the machine (cores, memory, CPU model, Node version, load
+ * average) and the commit, plus the CPU time and peak memory of a process read from /proc,
+ * so a number in docs/BENCHMARKS.md always says where and how it was taken.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
+
+export interface MachineInfo {
+  cores: number;
+  memoryGiB: number;
+  cpuModel: string;
+  node: string;
+  platform: string;
+  /** 1, 5 and 15 minute load averages when the run started. */
+  loadAverage: [number, number, number];
+  commit: string;
+  /** True when the work tree had changes to tracked files. */
+  dirty: boolean;
+  date: string;
+}
+
+export function machineInfo(repositoryDir: string): MachineInfo {
+  const [one = 0, five = 0, fifteen = 0] = loadavg();
+  return {
+    cores: availableParallelism(),
+    memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    cpuModel: cpus()[0]?.model.trim() ?? 'unknown',
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    loadAverage: [round2(one), round2(five), round2(fifteen)],
+    commit: git(repositoryDir, ['rev-parse', '--short=12', 'HEAD']) || 'unknown',
+    dirty: git(repositoryDir, ['status', '--porcelain', '--untracked-files=no']) !== '',
+    date: new Date().toISOString(),
+  };
+}
+
+function git(cwd: string, args: string[]): string {
+  try {
+    return execFileSync('git', args, { cwd, encoding: 'utf8', timeout: 10_000 }).trim();
+  } catch {
+    return '';
+  }
+}
+
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+export interface ProcessSample {
+  /** User plus system CPU seconds since the process started. */
+  cpuS: number;
+  /** Peak resident set (VmHWM) in MiB since start or since the last resetPeakMemory. */
+  rssPeakMiB: number;
+  rssMiB: number;
+}
+
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** CPU time and memory of a live process; undefined when it is gone or /proc is missing. */
+export function sampleProcess(pid: number): ProcessSample | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return {
+      cpuS: ticks / CLOCK_TICKS_PER_SECOND,
+      rssPeakMiB: statusKiB(status, 'VmHWM') / 1024,
+      rssMiB: statusKiB(status, 'VmRSS') / 1024,
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+function statusKiB(status: string, field: string): number {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+  return match === null ? 0 : Number(match[1]);
+}
+
+/** Resets VmHWM to the current RSS (Linux 4.0+), so a round reports its own peak. */
+export function resetPeakMemory(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface ProcessUsage {
+  cpuS: number;
+  /** CPU seconds per wall second: 1.0 is one core busy. */
+  cpuCores: number;
+  rssPeakMiB: number;
+}
+
+/** Usage between two samples of the same process over `wallS` seconds. */
+export function usageBetween(
+  before: ProcessSample | undefined,
+  after: ProcessSample | undefined,
+  wallS: number,
+): ProcessUsage | undefined {
+  if (before === undefined || after === undefined) {
+    return undefined;
+  }
+  const cpuS = after.cpuS - before.cpuS;
+  return {
+    cpuS,
+    cpuCores: wallS > 0 ? cpuS / wallS : 0,
+    rssPeakMiB: Math.max(after.rssPeakMiB, before.rssMiB),
+  };
+}
