@@ -28,6 +28,8 @@ export interface EvmTargetSpec {
   chainId: number;
   registrar: `0x${string}`;
   workload: EvmWorkloadName;
+  /** automine executes each transaction as it arrives; interval mines a block every 100 ms. */
+  mining: 'automine' | 'interval';
   seed: string;
   firstMember: number;
 }

@@ -90,7 +90,10 @@ async function ratedRounds(plan: SuitePlan, saturationTps: number, run: Run): Pr
       stepTps: Math.max(50, Math.round(saturationTps * 0.1)),
       sampleS: 1,
     },
-    count: transactionsFor(plan.maximumRateS, Math.max(plan.medchainTpsCeiling, saturationTps * 2)),
+    count: transactionsFor(
+      plan.maximumRateS,
+      Math.max(plan.medchainTpsCeiling, saturationTps * 1.5),
+    ),
     sendSMax: plan.maximumRateS,
     batchMax: 1_000,
   });

@@ -25,7 +25,7 @@ export interface SuitePlan {
   growthTransactions: number;
   evmFixedLoad: number;
   evmS: number;
-  /** Upper bound on the Hardhat node's rate, to size its pre-signed rounds. */
+  /** Upper bound on the Hardhat node's rate with interval mining (a quarter for automine). */
   evmTpsCeiling: number;
   /** Also run MedRec's full shape (register, record pointer, permission). */
   evmFullShape: boolean;
@@ -54,7 +54,7 @@ export const FULL_PLAN: SuitePlan = {
   growthTransactions: 300_000,
   evmFixedLoad: 256,
   evmS: 20,
-  evmTpsCeiling: 1_000,
+  evmTpsCeiling: 2_500,
   evmFullShape: true,
   medchainTpsCeiling: 6_000,
   evmIntervalMining: true,
@@ -79,7 +79,7 @@ export const QUICK_PLAN: SuitePlan = {
   growthTransactions: 0,
   evmFixedLoad: 128,
   evmS: 2,
-  evmTpsCeiling: 800,
+  evmTpsCeiling: 1_600,
   evmFullShape: false,
   medchainTpsCeiling: 3_000,
   evmIntervalMining: false,

@@ -49,7 +49,8 @@ export function chartSvg(rounds: RoundResult[], title: string): string {
   const labelWidth = 250;
   const panelWidth = 300;
   const height = top + rounds.length * rowHeight + 30;
-  const width = labelWidth + panelWidth * 2 + 60;
+  const gap = 80;
+  const width = labelWidth + panelWidth * 2 + gap + 60;
   const maxTps = Math.max(10, ...rounds.map((round) => round.throughputTps));
   const maxP99 = Math.max(0.01, ...rounds.map((round) => round.latency.p99S));
   const logMax = Math.log10(maxTps);
@@ -60,7 +61,7 @@ export function chartSvg(rounds: RoundResult[], title: string): string {
     `<rect width="100%" height="100%" fill="white"/>`,
     `<text x="10" y="18" font-size="14" font-weight="bold">${escapeXml(title)}</text>`,
     `<text x="${labelWidth}" y="38">throughput, tx/s (log scale)</text>`,
-    `<text x="${labelWidth + panelWidth + 30}" y="38">p99 submit-to-commit latency, s</text>`,
+    `<text x="${labelWidth + panelWidth + gap}" y="38">p99 submit-to-commit latency, s</text>`,
   ];
   rounds.forEach((round, row) => {
     const y = top + row * rowHeight;
@@ -72,10 +73,11 @@ export function chartSvg(rounds: RoundResult[], title: string): string {
       `<text x="${labelWidth - 6}" y="${y + 14}" text-anchor="end">${escapeXml(round.name)}</text>`,
       `<rect x="${labelWidth}" y="${y + 3}" width="${tpsWidth.toFixed(1)}" height="15" ` +
         `fill="${color}"/>`,
-      `<text x="${labelWidth + tpsWidth + 4}" y="${y + 14}">${integer(round.throughputTps)}</text>`,
-      `<rect x="${labelWidth + panelWidth + 30}" y="${y + 3}" width="${p99Width.toFixed(1)}" ` +
+      `<text x="${(labelWidth + tpsWidth + 4).toFixed(1)}" y="${y + 14}">` +
+        `${integer(round.throughputTps)}</text>`,
+      `<rect x="${labelWidth + panelWidth + gap}" y="${y + 3}" width="${p99Width.toFixed(1)}" ` +
         `height="15" fill="${color}" opacity="0.7"/>`,
-      `<text x="${labelWidth + panelWidth + 34 + p99Width}" y="${y + 14}">` +
+      `<text x="${(labelWidth + panelWidth + gap + 4 + p99Width).toFixed(1)}" y="${y + 14}">` +
         `${seconds(round.latency.p99S)}</text>`,
     );
   });

@@ -8,6 +8,7 @@ import type { EvmWorkloadName, RoundRequest } from '../../generator-protocol.js'
 import type { SuitePlan } from '../../plan.js';
 import { Progress } from '../../progress.js';
 import { type RoundResult, roundResult, runGeneratorRound } from '../../round-runner.js';
+import { EVM_ADMIN_COUNT } from '../../targets/evm-target.js';
 import {
   type CompiledRegistrar,
   deployRegistrar,
@@ -25,6 +26,9 @@ async function evmRound(params: {
   const node = await startHardhatNode(params.mining);
   const name = `medrec-${params.workload}-${params.mining}`;
   const progress = new Progress(name);
+  // Interval mining holds a block's worth of transactions per 100 ms, so it needs more load.
+  const load =
+    params.mining === 'automine' ? params.plan.evmFixedLoad : params.plan.evmFixedLoad * 8;
   try {
     const registrar = await deployRegistrar(node, params.compiled);
     const request: RoundRequest = {
@@ -35,14 +39,17 @@ async function evmRound(params: {
         chainId: EVM_CHAIN_ID,
         registrar,
         workload: params.workload,
+        mining: params.mining,
         seed: params.plan.seed,
         firstMember: 0,
       },
-      controller: { kind: 'fixed-load', transactions: params.plan.evmFixedLoad },
-      count: Math.ceil(params.plan.evmS * params.plan.evmTpsCeiling),
+      controller: { kind: 'fixed-load', transactions: load },
+      count: Math.ceil(
+        params.plan.evmS * params.plan.evmTpsCeiling * (params.mining === 'automine' ? 0.25 : 1),
+      ),
       sendSMax: params.plan.evmS,
       drainSMax: 30,
-      batchMax: Math.max(1, Math.floor(params.plan.evmFixedLoad / 4)),
+      batchMax: Math.max(1, Math.ceil(load / EVM_ADMIN_COUNT)),
     };
     const measured = await runGeneratorRound(request, {
       serverPid: node.pid,
