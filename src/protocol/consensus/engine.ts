@@ -23,6 +23,7 @@ import {
   FUTURE_MESSAGES_MAX,
   initialEngineState,
   newHeightState,
+  roundLog,
 } from './state.js';
 import type {
   ConsensusAction,
@@ -33,6 +34,7 @@ import type {
   WalRecord,
 } from './types.js';
 import { powerTable, proposerOf } from './validators.js';
+import { votesFor } from './vote-set.js';
 
 /** Own messages of this many rounds before the current one are re-sent on each tick. */
 export const REBROADCAST_ROUNDS = 8;
@@ -246,15 +248,25 @@ function onTimeout(context: Context, event: Extract<ConsensusEvent, { type: 'tim
 }
 
 /**
- * Not in the paper, which assumes every message between correct processes arrives: links
- * lose packets, so our own messages of recent rounds are re-sent (same bytes, no new
- * signature) and, if peers are ahead, a certified block is requested again.
+ * The paper assumes gossip: a message one correct process receives, every correct process
+ * eventually receives. Links lose packets and Byzantine senders split their messages, so on
+ * each tick we re-send our own messages of recent rounds (same bytes, no new signature) and
+ * relay the polka behind validValue (the prevotes a proposal with vr = validRound needs at
+ * line 28); if peers are ahead, a certified block is requested again.
  */
 function onRebroadcast(context: Context): void {
   const state = context.height;
   for (const message of state.signed.values()) {
     if (message.round >= state.round - REBROADCAST_ROUNDS) {
       context.actions.push({ type: 'broadcast', message });
+    }
+  }
+  if (state.validValue !== null) {
+    const log = roundLog(state, state.validRound);
+    for (const message of votesFor(log, 'prevote', state.validValue)) {
+      if (message.validator !== context.self) {
+        context.actions.push({ type: 'broadcast', message });
+      }
     }
   }
   state.syncRequested = false;

@@ -12,7 +12,7 @@ import { signProposal, signVote } from './messages.js';
 import { roundLog, signedKey } from './state.js';
 import type { Proposal, Vote } from './types.js';
 import { isOneThird, isQuorum, proposerOf } from './validators.js';
-import { powerAny, powerFor, powerOfSenders, votedHashes } from './vote-set.js';
+import { powerAny, powerFor, powerOfSenders, votedHashes, votesFor } from './vote-set.js';
 
 /** A rule fires at most once per change; this bounds a buggy loop instead of hanging. */
 const EVALUATE_ITERATIONS_MAX = 10_000;
@@ -121,7 +121,10 @@ function rule22And28(context: Context): boolean {
     }
     const vr = proposal.validRound;
     if (vr >= 0) {
-      const polka = powerFor(state.table, roundLog(state, vr).prevotes, proposal.blockHash);
+      const polka = powerFor(state.table, roundLog(state, vr), {
+        type: 'prevote',
+        blockHash: proposal.blockHash,
+      });
       if (vr >= state.round || !isQuorum(state.table, polka)) {
         continue;
       }
@@ -154,7 +157,10 @@ function proposalWithPolka(context: Context): Proposal | undefined {
   return log.proposals.find(
     (proposal) =>
       state.validity.get(proposal.blockHash) === 'valid' &&
-      isQuorum(state.table, powerFor(state.table, log.prevotes, proposal.blockHash)),
+      isQuorum(
+        state.table,
+        powerFor(state.table, log, { type: 'prevote', blockHash: proposal.blockHash }),
+      ),
   );
 }
 
@@ -185,7 +191,8 @@ function rule44(context: Context): boolean {
   if (state.step !== 'prevote') {
     return false;
   }
-  const nil = powerFor(state.table, roundLog(state, state.round).prevotes, null);
+  const log = roundLog(state, state.round);
+  const nil = powerFor(state.table, log, { type: 'prevote', blockHash: null });
   if (!isQuorum(state.table, nil)) {
     return false;
   }
@@ -229,8 +236,7 @@ export function certificateOf(
   params: { round: number; blockHash: string },
 ): CommitCertificate {
   const state = context.height;
-  const signatures = [...roundLog(state, params.round).precommits.values()]
-    .filter((vote) => vote.blockHash === params.blockHash)
+  const signatures = votesFor(roundLog(state, params.round), 'precommit', params.blockHash)
     .map((vote) => ({ validator: vote.validator, signature: vote.signature }))
     .sort((a, b) => (a.validator < b.validator ? -1 : a.validator > b.validator ? 1 : 0));
   return { height: state.height, round: params.round, blockHash: params.blockHash, signatures };
@@ -260,8 +266,9 @@ export function decide(
 function rule49(context: Context): boolean {
   const state = context.height;
   for (const [round, log] of state.rounds) {
-    for (const blockHash of votedHashes(log.precommits)) {
-      if (!isQuorum(state.table, powerFor(state.table, log.precommits, blockHash))) {
+    for (const blockHash of votedHashes(log, 'precommit')) {
+      const power = powerFor(state.table, log, { type: 'precommit', blockHash });
+      if (!isQuorum(state.table, power)) {
         continue;
       }
       const block = state.blocks.get(blockHash);

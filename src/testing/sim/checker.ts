@@ -129,7 +129,8 @@ export class StateChecker {
       const what = `${evidence.kind} at ${evidence.height}/${evidence.round}`;
       throw new SimFailure(
         'S7',
-        `honest validator ${evidence.validator.slice(0, 8)} equivocated: ${what} (seen by node ${replica.index})`,
+        `honest validator ${evidence.validator.slice(0, 8)} equivocated: ${what} ` +
+          `(seen by node ${replica.index})`,
       );
     }
   }

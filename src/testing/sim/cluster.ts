@@ -117,7 +117,8 @@ export class Cluster {
       onCommit: (replica, stored, validators) => {
         this.checker.onCommit(replica, stored, validators);
         this.log(
-          `node ${replica.index} commit h=${stored.height} r=${stored.certificate.round} ${stored.hash.slice(0, 8)} txs=${stored.block.transactions.length}`,
+          `node ${replica.index} commit h=${stored.height} r=${stored.certificate.round} ` +
+            `${stored.hash.slice(0, 8)} txs=${stored.block.transactions.length}`,
         );
       },
       onAction: (replica, action) => {
@@ -131,7 +132,9 @@ export class Cluster {
       onRestart: (replica, refused) => {
         this.checker.onRestart(replica);
         this.log(
-          `node ${replica.index} ${refused === undefined ? 'starts' : `refuses to start: ${refused}`}`,
+          refused === undefined
+            ? `node ${replica.index} starts`
+            : `node ${replica.index} refuses to start: ${refused}`,
         );
       },
     };

@@ -88,10 +88,11 @@ export function sampleOptions(seed: number): SimOptions {
   const prng = new Prng(seed);
   const validators = prng.pick(SIZES);
   const powers = samplePowers(prng, validators);
+  const validatorChange = prng.chance(0.25);
   return {
     seed,
     validators,
-    spares: prng.chance(0.3) ? 1 : 0,
+    spares: validatorChange || prng.chance(0.2) ? 1 : 0,
     powers,
     byzantine: sampleByzantine(prng, powers),
     network: sampleNetwork(prng),
@@ -99,7 +100,7 @@ export function sampleOptions(seed: number): SimOptions {
     oneWayRate: prng.chance(0.4) ? prng.pick([0.05, 0.15]) : 0,
     crashRate: prng.chance(0.6) ? prng.pick([0.05, 0.1, 0.2]) : 0,
     clockSkew: prng.chance(0.5),
-    validatorChange: prng.chance(0.25),
+    validatorChange,
     safetyMs: 4000,
     livenessMs: 30_000,
     timeouts: SIM_TIMEOUTS,

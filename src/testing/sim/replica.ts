@@ -31,6 +31,11 @@ import { SimDisk } from './disk.js';
 import type { Prng } from './prng.js';
 import type { Scheduler } from './scheduler.js';
 
+/** A block is proposed at once when this many transactions wait... */
+const BATCH_TRANSACTIONS_MIN = 8;
+/** ...and otherwise after this long. */
+const BATCH_WAIT_MS = 20;
+
 export type Packet =
   | { kind: 'consensus'; message: ConsensusMessage }
   | { kind: 'syncRequest'; height: number }
@@ -224,7 +229,7 @@ export class SimReplica {
         return;
       case 'scheduleTimeout': {
         const { kind, height, round } = action;
-        this.later(action.durationMs * this.options.drift, () => ({
+        this.later(Math.round(action.durationMs * this.options.drift), () => ({
           type: 'timeout',
           kind,
           height,
@@ -264,7 +269,24 @@ export class SimReplica {
     }
   }
 
+  /**
+   * Batching by size and time: a full batch is proposed at once, a short one after a wait
+   * for more transactions (which must stay well under timeoutPropose).
+   */
   private buildProposal(height: number, round: number): void {
+    if (this.mempool.size >= BATCH_TRANSACTIONS_MIN) {
+      this.buildNow(height, round, this.host.appDelayMs);
+      return;
+    }
+    const incarnation = this.incarnation;
+    this.host.scheduler.after(BATCH_WAIT_MS, () => {
+      if (this.up && this.incarnation === incarnation) {
+        this.buildNow(height, round, this.host.appDelayMs);
+      }
+    });
+  }
+
+  private buildNow(height: number, round: number, delayMs: number): void {
     const timeMs = this.host.scheduler.now * this.options.drift + this.options.offsetMs;
     let block = this.app.build({ proposer: this.key, timeMs, pending: [...this.mempool] });
     const behaviour = this.options.behaviour;
@@ -272,7 +294,7 @@ export class SimReplica {
       block = behaviour.build(block, this.app);
     }
     const value = block as unknown as JsonValue;
-    this.later(this.host.appDelayMs, () => ({
+    this.later(delayMs, () => ({
       type: 'proposalValue',
       height,
       round,
@@ -297,7 +319,7 @@ export class SimReplica {
     }
     this.disk.prune(action.height, walRecordHeight);
     const next = action.height + 1;
-    this.later(this.host.appDelayMs, () => ({
+    this.later(Math.max(1, this.host.appDelayMs), () => ({
       type: 'startHeight',
       height: next,
       validators: this.app.validatorsFor(next),

@@ -131,7 +131,8 @@ export function runSimulation(options: SimOptions): SimReport {
     target = result.target;
     convergedMs = result.convergedMs;
     if (!result.ok) {
-      const message = `heights ${cluster.heights().join(',')} did not all reach ${target} in ${options.livenessMs} ms`;
+      const heights = cluster.heights().join(',');
+      const message = `heights ${heights} did not all reach ${target} in ${options.livenessMs} ms`;
       failure = { invariant: 'L1', message, timeMs: cluster.scheduler.now };
     }
   } catch (error) {
