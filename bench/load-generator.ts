@@ -18,17 +18,10 @@ import { RoundLedger } from './round-ledger.js';
 import { roundFigures } from './statistics.js';
 import { evmTarget } from './targets/evm-target.js';
 import { medchainTarget } from './targets/medchain-target.js';
-import { type Target, withTimeout } from './targets/target.js';
+import { debug, type Target, withTimeout } from './targets/target.js';
 
 function send(message: FromGenerator): void {
   process.send?.(message);
-}
-
-/** Phase lines on stderr with BENCH_DEBUG=1, to see where a stuck round stopped. */
-function debug(line: string): void {
-  if (process.env.BENCH_DEBUG === '1') {
-    process.stderr.write(`[generator ${process.pid}] ${line}\n`);
-  }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

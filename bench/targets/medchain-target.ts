@@ -13,6 +13,7 @@ import { type SignedTransaction, signWorkload, WORKLOADS } from '../workloads.js
 import {
   boundedFetch,
   type CommitSink,
+  debug,
   forEachLimited,
   type Rejection,
   type Target,
@@ -101,9 +102,13 @@ class MedchainTarget implements Target {
           const height = (JSON.parse(event.data) as { resumeFrom: number }).resumeFrom;
           this.blockSeenAtMs.set(height, nowMs());
           this.overflowedHeights.push(height);
+          debug(`event stream overflowed at height ${height}; resuming after it`);
           next = height + 1;
           break;
         }
+      }
+      if (!this.abort.signal.aborted) {
+        debug(`event stream ended; reconnecting from height ${next}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -165,8 +170,13 @@ class MedchainTarget implements Target {
     return found;
   }
 
+  /**
+   * Stops following. Best effort: an aborted event stream has been seen to stay pending
+   * in fetch, and the generator process ends after the round anyway.
+   */
   async close(): Promise<void> {
     this.abort.abort();
-    await this.following.catch(() => undefined);
+    const settled = this.following.catch(() => undefined);
+    await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, 1_000))]);
   }
 }

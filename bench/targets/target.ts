@@ -70,3 +70,10 @@ export function boundedFetch(timeoutMs: number): (request: Request) => Promise<R
       ? fetch(request)
       : fetch(request, { signal: AbortSignal.timeout(timeoutMs) });
 }
+
+/** Phase lines on stderr with BENCH_DEBUG=1, to see where a stuck round stopped. */
+export function debug(line: string): void {
+  if (process.env.BENCH_DEBUG === '1') {
+    process.stderr.write(`[generator ${process.pid}] ${line}\n`);
+  }
+}
