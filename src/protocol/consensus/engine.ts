@@ -161,6 +161,10 @@ export class ConsensusEngine {
       return;
     }
     const context = this.context(actions);
+    if (context !== undefined && message.height < state.height && from !== undefined) {
+      helpPeer(context, from, message.height);
+      return;
+    }
     if (context === undefined || message.height < state.height || context.height.decided) {
       return;
     }
@@ -201,6 +205,15 @@ export class ConsensusEngine {
 
 function recordHeight(record: WalRecord): number {
   return record.type === 'height' ? record.height : record.message.height;
+}
+
+/** Once per peer, height and rebroadcast tick: a lagging peer gets pointed at the block. */
+function helpPeer(context: Context, from: string, height: number): void {
+  const key = `${from}/${height}`;
+  if (!context.height.helped.has(key)) {
+    context.height.helped.add(key);
+    context.actions.push({ type: 'peerBehind', from, height });
+  }
 }
 
 function intake(context: Context, message: ConsensusMessage, from?: string): void {
@@ -270,5 +283,6 @@ function onRebroadcast(context: Context): void {
     }
   }
   state.syncRequested = false;
+  state.helped.clear();
   schedule(context, 'rebroadcast', state.round);
 }

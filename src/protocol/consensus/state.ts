@@ -39,6 +39,8 @@ export interface HeightState {
   reported: Set<string>;
   /** Whether a certified block was requested since the last rebroadcast tick. */
   syncRequested: boolean;
+  /** Peers told where to find a block they lack since the last tick, as "peer/height". */
+  helped: Set<string>;
 }
 
 export interface EngineState {
@@ -77,6 +79,7 @@ export function newHeightState(height: number, table: PowerTable): HeightState {
     fired: new Set(),
     reported: new Set(),
     syncRequested: false,
+    helped: new Set(),
   };
 }
 

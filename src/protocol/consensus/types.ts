@@ -127,6 +127,11 @@ export type ConsensusAction =
     }
   /** We are behind at `height`: fetch a certified block from peers (certifiedBlock event). */
   | { type: 'requestCertifiedBlock'; height: number }
+  /**
+   * A peer sent a message of a height we have decided: it is behind. Send it the certified
+   * block of that height from the block store (it may wait for our precommit forever).
+   */
+  | { type: 'peerBehind'; from: string; height: number }
   /** A validator signed two different things for one (height, round, type). */
   | { type: 'evidence'; evidence: Equivocation }
   /** A message failed verification; the driver may penalize the peer that relayed it. */

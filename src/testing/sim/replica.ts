@@ -264,6 +264,9 @@ export class SimReplica {
         }
         return;
       }
+      case 'peerBehind':
+        this.answerSync(Number(action.from.replace('node-', '')), action.height);
+        return;
       default:
         return; // evidence and invalid messages: the host's onAction saw them
     }

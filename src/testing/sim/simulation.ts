@@ -116,7 +116,11 @@ function liveness(cluster: Cluster): { target: number; convergedMs: number; ok: 
   return { target, convergedMs: scheduler.now - start, ok };
 }
 
-export function runSimulation(options: SimOptions): SimReport {
+/** `inspect` sees the cluster at the end of the run (for debugging a seed in a script). */
+export function runSimulation(
+  options: SimOptions,
+  inspect?: (cluster: Cluster) => void,
+): SimReport {
   const cluster = new Cluster(options);
   let failure: SimReport['failure'];
   let target = 0;
@@ -145,6 +149,7 @@ export function runSimulation(options: SimOptions): SimReport {
         : String(error);
     failure = { invariant, message, timeMs: cluster.scheduler.now };
   }
+  inspect?.(cluster);
   return report(cluster, { failure, target, convergedMs });
 }
 

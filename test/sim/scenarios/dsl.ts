@@ -51,11 +51,17 @@ export function expectReach(
   assert.ok(reached, `replicas [${params.indexes}] at [${heights}], wanted ${params.height}`);
 }
 
+/** Index of the replica that proposes round 0 of `height` (the set of the current one). */
+export function proposerAt(cluster: Cluster, params: { index: number; height: number }): number {
+  const state = cluster.replicas[params.index]!.engine!.state.current!;
+  const key = proposerOf(state.table, params.height, 0);
+  return cluster.replicas.findIndex((replica) => replica.key === key);
+}
+
 /** Index of the replica that proposes round 0 of the height `index` is working on. */
 export function nextProposer(cluster: Cluster, index: number): number {
-  const state = cluster.replicas[index]!.engine!.state.current!;
-  const key = proposerOf(state.table, state.height, 0);
-  return cluster.replicas.findIndex((replica) => replica.key === key);
+  const height = cluster.replicas[index]!.engine!.state.current!.height;
+  return proposerAt(cluster, { index, height });
 }
 
 /** Who signed the certificate of `height`, as replica indexes, on replica `index`. */

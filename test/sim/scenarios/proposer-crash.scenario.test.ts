@@ -1,14 +1,15 @@
 /** A proposer that crashes costs one round (a view change by timeout), never safety. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { expectReach, nextProposer, range, scenario } from './dsl.js';
+import { expectReach, nextProposer, proposerAt, range, scenario } from './dsl.js';
 
 describe('consensus: view change', () => {
   it('proposer crashes at the start of a height: the next round decides (N=4, f=1)', () => {
     const cluster = scenario({ validators: 4 });
     expectReach(cluster, { indexes: range(4), height: 3, withinMs: 2000 });
-    const proposer = nextProposer(cluster, 0);
-    const height = cluster.replicas[0]!.height + 1;
+    // The proposer of the height after the one in progress: it cannot have proposed yet.
+    const height = cluster.replicas[0]!.engine!.state.current!.height + 1;
+    const proposer = proposerAt(cluster, { index: 0, height });
     cluster.crash(proposer);
     const others = range(4).filter((index) => index !== proposer);
     expectReach(cluster, { indexes: others, height: height + 2, withinMs: 5000 });
