@@ -400,6 +400,21 @@ describe('consensus: catch-up from a certified block', () => {
     assert.equal(decided?.type === 'commit' ? decided.blockHash : '', commit.blockHash);
   });
 
+  it('points a peer that sends messages of a decided height at the certified block', () => {
+    const c = cluster(4);
+    c.start(1);
+    c.drain();
+    c.send(0, { type: 'startHeight', height: 2, validators: c.validators });
+    const old = vote(c.signers[1]!, { type: 'precommit', height: 1, round: 0, blockHash: null });
+    const actions = c.nodes[0]!.engine.step({ type: 'message', message: old, from: 'peer-1' });
+    assert.deepEqual(
+      actions.filter((a) => a.type === 'peerBehind'),
+      [{ type: 'peerBehind', from: 'peer-1', height: 1 }],
+    );
+    const again = c.nodes[0]!.engine.step({ type: 'message', message: old, from: 'peer-1' });
+    assert.equal(again.length, 0, 'once per peer and height until the next tick');
+  });
+
   it('asks for a certified block when messages arrive from two heights ahead', () => {
     const c = cluster(4);
     c.start();
