@@ -1,15 +1,20 @@
 /**
  * A medchain node: the composition of storage, contract engine, state tree, mempool and
- * block production, and the backend the HTTP API serves. The chain logic it drives is the
- * protocol's; this class owns I/O, timing and notification.
+ * block execution, and the backend the HTTP API serves. Consensus decides which block
+ * commits (src/node/consensus drives the engine); this class proposes, validates and
+ * commits blocks on its behalf and notifies waiters and subscribers.
  */
-import type { ContractEngine, StateReader } from '../../protocol/contracts/engine/types.js';
+import type {
+  ContractEngine,
+  ExecutedTransaction,
+  StateReader,
+  Validator,
+} from '../../protocol/contracts/engine/types.js';
 import { assert } from '../../protocol/core/assert.js';
 import { fromHex, toHex } from '../../protocol/core/bytes.js';
 import type { Crypto, Signer } from '../../protocol/core/crypto.js';
 import type { Hash } from '../../protocol/core/hash.js';
-import { blockHash } from '../../protocol/ledger/block.js';
-import { buildBlock } from '../../protocol/ledger/build-block.js';
+import type { Block, BlockHeader, CommitCertificate } from '../../protocol/ledger/block.js';
 import {
   decodeTransaction,
   encodedSizeFromSigningBytes,
@@ -20,12 +25,19 @@ import {
 import type { ChainListener, SubmitResult } from '../api/backend.js';
 import { problem } from '../api/problem.js';
 import type { ChainStore, StoredTransaction } from '../storage/chain-store.js';
+import {
+  BLOCK_TRANSACTION_BYTES_MAX,
+  BlockExecutor,
+  type CandidateBlock,
+  type ChainTip,
+  checkBlockShape,
+} from './block-executor.js';
 import { publicKeyHex, signCommit } from './commit.js';
 import type { Logger } from './logger.js';
 import { Mempool, type PreparedTransaction } from './mempool.js';
 import { StateCache } from './state-cache.js';
-import type { VerifierPool } from './verifier-pool.js';
 import type { NodeStateTree } from './state-tree-adapter.js';
+import type { VerifierPool } from './verifier-pool.js';
 
 const REJECTION_FIELDS: Partial<Record<string, string>> = {
   bad_signature: 'signature',
@@ -42,8 +54,11 @@ interface PreparedEntry extends PreparedTransaction {
   transaction: Transaction;
 }
 
+const CLIENT: TransactionOrigin = { kind: 'client' };
+
 interface WaitingAdmission {
   entry: PreparedEntry;
+  origin: TransactionOrigin;
   valid: boolean | undefined;
   resolve: (result: SubmitResult) => void;
 }
@@ -54,6 +69,11 @@ export interface NodeOptions {
   blockTransactionsMax: number;
   mempoolCapacity: number;
 }
+
+/** Who handed us a transaction: a client of our API, or a peer that gossiped it. */
+export type TransactionOrigin = { kind: 'client' } | { kind: 'peer'; peer: string };
+
+export type AdmittedListener = (transaction: Transaction, origin: TransactionOrigin) => void;
 
 export interface NodeDependencies {
   store: ChainStore;
@@ -82,6 +102,9 @@ export class MedchainNode {
   private readonly listeners = new Set<ChainListener>();
   private readonly waiters = new Map<string, Array<(found: StoredTransaction) => void>>();
   private readonly proposer: string;
+  private readonly executor: BlockExecutor;
+  /** Told of every admitted transaction; the consensus driver gossips the clients' ones. */
+  onAdmitted: AdmittedListener | undefined;
 
   constructor(
     readonly options: NodeOptions,
@@ -92,6 +115,13 @@ export class MedchainNode {
     this.cache = new StateCache((key) => store.stateValue(key));
     this.reader = this.cache;
     this.proposer = publicKeyHex(deps.validator);
+    this.executor = new BlockExecutor({
+      crypto,
+      engine,
+      reader: this.reader,
+      tree: deps.tree,
+      chainId: options.chainId,
+    });
     this.mempool = new Mempool(
       { capacity: options.mempoolCapacity },
       {
@@ -100,10 +130,7 @@ export class MedchainNode {
           chainId: options.chainId,
           nextHeight: () => store.latestHeight() + 1,
           isCommitted: (hash) => store.hasTransaction(hash),
-          committedNonce: (signer) => {
-            const answer = engine.query(this.reader, 'engine', 'nonce', { signer });
-            return 'error' in answer ? 0 : Number(answer.value ?? 0);
-          },
+          committedNonce: (signer) => this.committedNonce(signer),
           admission: (transaction, pendingNonce) => {
             const check = engine.checkAdmission(this.reader, transaction, pendingNonce);
             return check.ok ? { ok: true } : check;
@@ -118,9 +145,9 @@ export class MedchainNode {
   }
 
   /** Decodes and admits one untrusted JSON value, verifying its signature inline. */
-  submit(value: unknown): SubmitResult {
+  submit(value: unknown, origin: TransactionOrigin = CLIENT): SubmitResult {
     const prepared = this.prepare(value);
-    return prepared.ok ? this.admit(prepared.entry) : prepared;
+    return prepared.ok ? this.admit(prepared.entry, origin) : prepared;
   }
 
   /**
@@ -128,15 +155,21 @@ export class MedchainNode {
    * applied strictly in arrival order, so a signer's consecutive nonces stay in order even
    * when their verifications finish out of order.
    */
-  submitAsync(value: unknown): Promise<SubmitResult> {
+  submitAsync(value: unknown, origin: TransactionOrigin = CLIENT): Promise<SubmitResult> {
     const verifier = this.deps.verifier;
     const prepared = this.prepare(value);
     if (!prepared.ok || verifier === undefined) {
-      return Promise.resolve(prepared.ok ? this.admit(prepared.entry) : prepared);
+      return Promise.resolve(prepared.ok ? this.admit(prepared.entry, origin) : prepared);
     }
     const { entry } = prepared;
+    // Gossip brings most transactions twice (from the client's node, then in a block);
+    // refusing known ones before verification keeps signature checks to one each.
+    const early = this.earlyRejection(entry, origin);
+    if (early !== undefined) {
+      return Promise.resolve(early);
+    }
     return new Promise((resolve) => {
-      const waiting: WaitingAdmission = { entry, valid: undefined, resolve };
+      const waiting: WaitingAdmission = { entry, origin, valid: undefined, resolve };
       this.admissions.push(waiting);
       const { transaction, signingBytes: message } = entry;
       verifier
@@ -152,10 +185,32 @@ export class MedchainNode {
     });
   }
 
+  private earlyRejection(
+    entry: PreparedEntry,
+    origin: TransactionOrigin,
+  ): SubmitResult | undefined {
+    if (this.mempool.has(entry.hash)) {
+      const detail = 'this transaction is already pending';
+      return { ok: false, problem: problem('duplicate_transaction', detail) };
+    }
+    if (origin.kind === 'peer') {
+      const { signer, nonce } = entry.transaction;
+      if (nonce < this.committedNonce(signer)) {
+        return { ok: false, problem: problem('stale_nonce', `nonce ${nonce} is used`) };
+      }
+    }
+    return undefined;
+  }
+
+  private committedNonce(signer: string): number {
+    const answer = this.deps.engine.query(this.reader, 'engine', 'nonce', { signer });
+    return 'error' in answer ? 0 : Number(answer.value ?? 0);
+  }
+
   private drainAdmissions(): void {
     while (this.admissions.length > 0 && this.admissions[0]!.valid !== undefined) {
       const next = this.admissions.shift()!;
-      next.resolve(this.admit(next.entry, next.valid));
+      next.resolve(this.admit(next.entry, next.origin, next.valid));
     }
   }
 
@@ -179,59 +234,219 @@ export class MedchainNode {
     return { ok: true, entry: { transaction: decoded.value, hash, signingBytes: bytes } };
   }
 
-  private admit(entry: PreparedEntry, signatureValid?: boolean): SubmitResult {
+  private admit(
+    entry: PreparedEntry,
+    origin: TransactionOrigin,
+    signatureValid?: boolean,
+  ): SubmitResult {
     const admission = this.mempool.add(entry.transaction, entry, signatureValid);
     if (!admission.ok) {
       const field = REJECTION_FIELDS[admission.code];
       return { ok: false, problem: problem(admission.code, admission.message, field) };
     }
+    this.onAdmitted?.(entry.transaction, origin);
     return { ok: true, hash: admission.hash };
   }
 
-  /** Builds, signs and commits one block from the mempool; undefined when it is empty. */
-  produceBlock(): CommittedBlock | undefined {
-    if (this.mempool.size === 0) {
+  /** The committed chain's last block, where the next one attaches. */
+  tip(): ChainTip {
+    const { store } = this.deps;
+    const height = store.latestHeight();
+    const last = height >= 1 ? store.block(height) : undefined;
+    const hash = last?.hash ?? store.genesis()!.hash;
+    return { height, hash, time: last?.header.time ?? 0 };
+  }
+
+  /** Public keys of the validators that decide block `height` (the next one or the current). */
+  validatorsFor(height: number): Validator[] {
+    return this.deps.engine.validators(this.reader, height);
+  }
+
+  /**
+   * D4: a block for the next height from the mempool (arrival order, bounded by count and
+   * bytes), executed on committed state. Nothing leaves the mempool until a block commits.
+   */
+  proposeBlock(): { block: Block; hash: string } {
+    const tip = this.tip();
+    const time = Math.max(this.deps.clock.nowMs(), tip.time);
+    const entries = this.mempool.peek(
+      this.options.blockTransactionsMax,
+      BLOCK_TRANSACTION_BYTES_MAX,
+    );
+    const candidate = this.executor.build(tip, { time, proposer: this.proposer, entries });
+    const transactions = entries.map((entry) => entry.transaction);
+    return { block: { header: candidate.built.header, transactions }, hash: candidate.hash };
+  }
+
+  /**
+   * D5: is `value` a valid next block? Decodes every transaction strictly, verifies the
+   * signatures this node has not already verified (mempool entries are reused by
+   * signature), re-executes on committed state and compares the whole header. Resolves to
+   * undefined when valid, else the reason.
+   */
+  async validateBlock(height: number, value: unknown): Promise<string | undefined> {
+    const parsed = this.parseBlock(height, value);
+    if (typeof parsed === 'string') {
+      return parsed;
+    }
+    const { header, entries, unverified } = parsed;
+    if (unverified.length > 0 && !(await this.verifyAll(unverified))) {
+      return 'a transaction signature does not verify';
+    }
+    if (this.deps.store.latestHeight() !== height - 1) {
+      return 'the chain moved on while the block was checked';
+    }
+    const candidate = this.executor.rebuild(this.tip(), header, entries);
+    return typeof candidate === 'string' ? candidate : undefined;
+  }
+
+  /**
+   * D8: a block whose certificate the caller checked. Its signatures are not re-verified
+   * (more than two thirds of the power validated it), but it is executed and its header
+   * compared, since the transaction list is not covered by the certified hash.
+   */
+  prepareCertified(height: number, value: unknown): string | undefined {
+    const parsed = this.parseBlock(height, value);
+    if (typeof parsed === 'string') {
+      return parsed;
+    }
+    const candidate = this.executor.rebuild(this.tip(), parsed.header, parsed.entries);
+    return typeof candidate === 'string' ? candidate : undefined;
+  }
+
+  private parseBlock(
+    height: number,
+    value: unknown,
+  ): { header: BlockHeader; entries: ExecutedTransaction[]; unverified: PreparedEntry[] } | string {
+    const tip = this.tip();
+    if (tip.height !== height - 1) {
+      return `the block is for height ${height}, the chain is at ${tip.height}`;
+    }
+    const validators = this.validatorsFor(height).map((validator) => validator.publicKey);
+    const shape = checkBlockShape(value, {
+      tip,
+      chainId: this.options.chainId,
+      nowMs: this.deps.clock.nowMs(),
+      validators,
+    });
+    if (typeof shape === 'string') {
+      return shape;
+    }
+    const entries: ExecutedTransaction[] = [];
+    const unverified: PreparedEntry[] = [];
+    const seen = new Set<string>();
+    for (const raw of shape.transactions) {
+      let entry: ExecutedTransaction | undefined = this.knownEntry(raw);
+      if (entry === undefined) {
+        const prepared = this.prepare(raw);
+        if (!prepared.ok) {
+          return `a transaction is invalid: ${prepared.problem.detail}`;
+        }
+        entry = prepared.entry;
+        unverified.push(prepared.entry);
+      }
+      if (seen.has(entry.hash)) {
+        return 'a transaction appears twice';
+      }
+      seen.add(entry.hash);
+      entries.push({ transaction: entry.transaction, hash: entry.hash });
+    }
+    return { header: shape.header, entries, unverified };
+  }
+
+  /** A proposed transaction this node already admitted, found without re-encoding it. */
+  private knownEntry(raw: unknown): ExecutedTransaction | undefined {
+    if (typeof raw !== 'object' || raw === null) {
       return undefined;
     }
-    const { store, crypto, engine, tree, clock } = this.deps;
-    const height = store.latestHeight() + 1;
-    const previous = height === 1 ? undefined : store.block(height - 1);
-    const previousHash = previous?.hash ?? store.genesis()!.hash;
-    const time = Math.max(clock.nowMs(), previous?.header.time ?? 0);
-    const transactions = this.mempool.take(this.options.blockTransactionsMax);
-    const built = buildBlock(
-      { crypto, engine, reader: this.reader, commitment: tree },
-      {
-        chainId: this.options.chainId,
-        height,
-        time,
-        proposer: this.proposer,
-        previousHash,
-        transactions,
-      },
-    );
-    const hash = blockHash(crypto, built.header);
-    const commit = signCommit(this.deps.validator, {
-      chainId: this.options.chainId,
-      height,
-      round: 0,
-      blockHash: hash,
-    });
-    const entries = transactions.map((entry, index) => ({
+    const { signature, signer } = raw as { signature?: unknown; signer?: unknown };
+    if (typeof signature !== 'string' || typeof signer !== 'string') {
+      return undefined;
+    }
+    return this.mempool.bySignature(signature, signer);
+  }
+
+  private async verifyAll(entries: PreparedEntry[]): Promise<boolean> {
+    const checks = entries.map(({ transaction, signingBytes: message }) => ({
+      signature: fromHex(transaction.signature),
+      publicKey: fromHex(transaction.signer),
+      message,
+    }));
+    const verifier = this.deps.verifier;
+    if (verifier === undefined) {
+      const { crypto } = this.deps;
+      return checks.every((check) =>
+        crypto.verifyEd25519(check.signature, check.message, check.publicKey),
+      );
+    }
+    const results = await Promise.all(checks.map((check) => verifier.verify(check)));
+    return results.every((valid) => valid);
+  }
+
+  /**
+   * D6: stores a decided block with its certificate in one write batch, using the result
+   * of its earlier execution. A block never executed here (restored from the write-ahead
+   * log) is executed now; a mismatch then means this node's state is wrong, so it stops.
+   */
+  commitDecided(
+    height: number,
+    value: unknown,
+    hash: string,
+    certificate: CommitCertificate,
+  ): CommittedBlock {
+    let candidate = this.executor.candidate(hash);
+    if (candidate === undefined) {
+      const reason = this.prepareCertified(height, value);
+      assert(reason === undefined, `node: a decided block does not execute here: ${reason}`);
+      candidate = this.executor.candidate(hash);
+    }
+    assert(candidate !== undefined && candidate.height === height, 'node: decided block built');
+    return this.commitCandidate(candidate, certificate);
+  }
+
+  private commitCandidate(
+    candidate: CandidateBlock,
+    certificate: CommitCertificate,
+  ): CommittedBlock {
+    const { store, tree } = this.deps;
+    const { height, hash, built } = candidate;
+    const entries = candidate.entries.map((entry, index) => ({
       hash: entry.hash as string,
       transaction: entry.transaction,
       receipt: built.receipts[index]!,
     }));
     store.commitBlock({
-      block: { height, hash, header: built.header, commit },
+      block: { height, hash, header: built.header, commit: certificate },
       transactions: entries,
       state: built.writes,
       treeNodes: built.treeNodes,
     });
+    this.executor.clear();
     this.cache.apply(built.writes);
     tree.persisted(built.treeNodes);
+    this.mempool.removeCommitted(candidate.entries);
+    const time = built.header.time;
     this.notify(height, hash, time, entries);
     return { height, hash, transactionCount: entries.length, time };
+  }
+
+  /**
+   * One validator deciding alone: builds a block from the mempool, signs its certificate
+   * and commits it; undefined when the mempool is empty. For tests and in-process nodes.
+   */
+  produceBlock(): CommittedBlock | undefined {
+    if (this.mempool.size === 0) {
+      return undefined;
+    }
+    const { hash } = this.proposeBlock();
+    const candidate = this.executor.candidate(hash)!;
+    const commit = signCommit(this.deps.validator, {
+      chainId: this.options.chainId,
+      height: candidate.height,
+      round: 0,
+      blockHash: hash,
+    });
+    return this.commitCandidate(candidate, commit);
   }
 
   private notify(

@@ -1,14 +1,23 @@
 /**
  * The mempool: admits signed transactions after checks that need node context (chain id,
- * expiry, duplicates, nonce order, known signer, signature), holds them bounded, and hands
- * them to block production in arrival order, which keeps each signer's nonces in order.
+ * expiry, duplicates, nonce order, known signer, signature), holds them bounded, and lets
+ * block production read them in arrival order, which keeps each signer's nonces in order.
+ *
+ * With BFT consensus a proposal may never commit (its round fails, another proposer's
+ * block wins), so reading for a proposal removes nothing: entries leave only when a block
+ * commits. A block proposed by another validator may commit transactions of a signer we
+ * hold different ones for (the same nonce signed twice, or sent to another node only), so
+ * after each commit the signers it touched are re-checked against the committed nonce.
  * Every rejection carries a stable code that the API maps to a status.
  */
 import type { ExecutedTransaction } from '../../protocol/contracts/engine/types.js';
+import { type Bytes, fromHex } from '../../protocol/core/bytes.js';
 import type { Crypto } from '../../protocol/core/crypto.js';
 import type { Hash } from '../../protocol/core/hash.js';
-import { type Bytes, fromHex } from '../../protocol/core/bytes.js';
-import type { Transaction } from '../../protocol/ledger/transaction.js';
+import {
+  encodedSizeFromSigningBytes,
+  type Transaction,
+} from '../../protocol/ledger/transaction.js';
 
 /** What admission computes once per transaction and reuses: its signing bytes and hash. */
 export interface PreparedTransaction {
@@ -52,8 +61,12 @@ export type EngineAdmission = { ok: true } | { ok: false; code: string; message:
 
 export interface MempoolOptions {
   capacity: number;
-  /** Skip signature verification because the caller already verified (a worker pool). */
-  signaturesVerified?: boolean;
+}
+
+/** A pending transaction with what block building needs without recomputing it. */
+export interface MempoolEntry extends ExecutedTransaction {
+  /** Canonical encoded size, for the block byte budget. */
+  size: number;
 }
 
 /** Engine result names as API rejection codes; anything else is an invalid transaction. */
@@ -67,15 +80,16 @@ const ENGINE_REJECTIONS: Record<string, RejectionCode> = {
   expired: 'expired',
 };
 
+/** One signer's pending transactions, in nonce order with no gaps. */
 interface SignerQueue {
-  nextNonce: number;
-  count: number;
+  entries: MempoolEntry[];
 }
 
 export class Mempool {
-  private readonly queue: ExecutedTransaction[] = [];
-  private head = 0;
-  private readonly hashes = new Set<string>();
+  /** Insertion order is arrival order, which is nonce order within each signer. */
+  private readonly entries = new Map<string, MempoolEntry>();
+  /** Signature → entry: validation recognizes a proposed transaction it already checked. */
+  private readonly signatures = new Map<string, MempoolEntry>();
   private readonly signers = new Map<string, SignerQueue>();
 
   constructor(
@@ -84,7 +98,7 @@ export class Mempool {
   ) {}
 
   get size(): number {
-    return this.queue.length - this.head;
+    return this.entries.size;
   }
 
   get capacity(): number {
@@ -92,12 +106,22 @@ export class Mempool {
   }
 
   has(hash: string): boolean {
-    return this.hashes.has(hash);
+    return this.entries.has(hash);
+  }
+
+  /**
+   * The pending entry with this signature from this signer. Under strict Ed25519 one key's
+   * signature verifies for one message only, so a match is the same signed transaction.
+   */
+  bySignature(signature: string, signer: string): MempoolEntry | undefined {
+    const entry = this.signatures.get(signature);
+    return entry?.transaction.signer === signer ? entry : undefined;
   }
 
   /** Next nonce for a signer counting transactions that wait here. */
   pendingNonce(signer: string): number | undefined {
-    return this.signers.get(signer)?.nextNonce;
+    const queue = this.signers.get(signer);
+    return queue === undefined ? undefined : queue.entries.at(-1)!.transaction.nonce + 1;
   }
 
   /**
@@ -122,7 +146,7 @@ export class Mempool {
     if (this.size >= this.options.capacity) {
       return reject('mempool_full', 'the mempool is full; retry later');
     }
-    if (this.hashes.has(hash)) {
+    if (this.entries.has(hash)) {
       return reject('duplicate_transaction', 'this transaction is already pending', hash);
     }
     const nonceCheck = this.checkNonce(transaction, hash);
@@ -139,18 +163,19 @@ export class Mempool {
     if (!valid) {
       return reject('bad_signature', 'the signature does not verify for this signer', hash);
     }
-    this.enqueue(transaction, hash, nonceCheck.nextNonce);
+    const size = encodedSizeFromSigningBytes(prepared.signingBytes);
+    this.enqueue({ transaction, hash, size });
     return { ok: true, hash };
   }
 
   private checkNonce(
     transaction: Transaction,
     hash: Hash,
-  ): { ok: true; nextNonce: number } | (Admission & { ok: false }) {
-    const pending = this.signers.get(transaction.signer)?.nextNonce;
+  ): { ok: true } | (Admission & { ok: false }) {
+    const pending = this.pendingNonce(transaction.signer);
     const check = this.deps.context.admission(transaction, pending);
     if (check.ok) {
-      return { ok: true, nextNonce: transaction.nonce };
+      return { ok: true };
     }
     if (check.code !== 'bad_nonce') {
       return reject(ENGINE_REJECTIONS[check.code] ?? 'invalid_transaction', check.message, hash);
@@ -167,35 +192,114 @@ export class Mempool {
     return reject('nonce_gap', `nonce ${transaction.nonce} skips ahead; next is ${expected}`, hash);
   }
 
-  private enqueue(transaction: Transaction, hash: Hash, nonce: number): void {
-    this.queue.push({ transaction, hash });
-    this.hashes.add(hash);
-    const signer = this.signers.get(transaction.signer);
-    if (signer === undefined) {
-      this.signers.set(transaction.signer, { nextNonce: nonce + 1, count: 1 });
+  private enqueue(entry: MempoolEntry): void {
+    this.entries.set(entry.hash, entry);
+    this.signatures.set(entry.transaction.signature, entry);
+    const queue = this.signers.get(entry.transaction.signer);
+    if (queue === undefined) {
+      this.signers.set(entry.transaction.signer, { entries: [entry] });
     } else {
-      signer.nextNonce = nonce + 1;
-      signer.count += 1;
+      queue.entries.push(entry);
     }
   }
 
-  /** Removes and returns up to `max` transactions in arrival order, for the next block. */
-  take(max: number): ExecutedTransaction[] {
-    const end = Math.min(this.queue.length, this.head + max);
-    const taken = this.queue.slice(this.head, end);
-    this.head = end;
-    if (this.head > 4096 && this.head * 2 > this.queue.length) {
-      this.queue.splice(0, this.head);
-      this.head = 0;
+  /**
+   * Up to `max` transactions and `bytesMax` encoded bytes in arrival order, for a proposal;
+   * nothing is removed. Expired transactions are dropped on the way (with the same signer's
+   * later ones, which their gap would make fail).
+   */
+  peek(max: number, bytesMax: number): MempoolEntry[] {
+    const height = this.deps.context.nextHeight();
+    const out: MempoolEntry[] = [];
+    let bytes = 0;
+    let expired: MempoolEntry[] | undefined;
+    for (const entry of this.entries.values()) {
+      if (out.length >= max) {
+        break;
+      }
+      const { expiresAt } = entry.transaction;
+      if (expiresAt !== undefined && expiresAt < height) {
+        (expired ??= []).push(entry);
+        continue;
+      }
+      if (bytes + entry.size > bytesMax) {
+        break;
+      }
+      bytes += entry.size;
+      out.push(entry);
     }
-    for (const entry of taken) {
-      this.hashes.delete(entry.hash);
-      const signer = this.signers.get(entry.transaction.signer);
-      if (signer !== undefined && --signer.count === 0) {
-        this.signers.delete(entry.transaction.signer);
+    if (expired !== undefined) {
+      const dropped = new Set<string>();
+      for (const entry of expired) {
+        this.dropSignerFrom(entry.transaction.signer, entry.transaction.nonce, dropped);
+      }
+      return out.filter((entry) => !dropped.has(entry.hash));
+    }
+    return out;
+  }
+
+  /**
+   * A block committed: its transactions leave, and every signer it touched keeps only the
+   * entries at or above its new committed nonce (the others were spent by the block, or
+   * replaced by a different transaction with the same nonce).
+   */
+  removeCommitted(transactions: readonly { transaction: Transaction; hash: string }[]): void {
+    const touched = new Set<string>();
+    for (const { transaction, hash } of transactions) {
+      const entry = this.entries.get(hash);
+      if (entry !== undefined) {
+        this.entries.delete(hash);
+        this.signatures.delete(entry.transaction.signature);
+      }
+      touched.add(transaction.signer);
+    }
+    for (const signer of touched) {
+      const queue = this.signers.get(signer);
+      if (queue === undefined) {
+        continue;
+      }
+      const committed = this.deps.context.committedNonce(signer);
+      const kept: MempoolEntry[] = [];
+      for (const entry of queue.entries) {
+        if (entry.transaction.nonce >= committed && this.entries.has(entry.hash)) {
+          kept.push(entry);
+        } else {
+          this.forget(entry);
+        }
+      }
+      this.setQueue(signer, kept);
+    }
+  }
+
+  /** Drops a signer's entries with nonce ≥ `nonce`; their hashes are added to `dropped`. */
+  private dropSignerFrom(signer: string, nonce: number, dropped: Set<string>): void {
+    const queue = this.signers.get(signer);
+    if (queue === undefined) {
+      return;
+    }
+    const kept = queue.entries.filter((entry) => entry.transaction.nonce < nonce);
+    for (const entry of queue.entries) {
+      if (entry.transaction.nonce >= nonce) {
+        dropped.add(entry.hash);
+        this.forget(entry);
       }
     }
-    return taken;
+    this.setQueue(signer, kept);
+  }
+
+  private forget(entry: MempoolEntry): void {
+    this.entries.delete(entry.hash);
+    if (this.signatures.get(entry.transaction.signature) === entry) {
+      this.signatures.delete(entry.transaction.signature);
+    }
+  }
+
+  private setQueue(signer: string, entries: MempoolEntry[]): void {
+    if (entries.length === 0) {
+      this.signers.delete(signer);
+    } else {
+      this.signers.set(signer, { entries });
+    }
   }
 }
 
