@@ -1,8 +1,8 @@
 /**
  * Helpers for end-to-end tests that drive real `medchain` processes: temporary network
- * directories, a registry of started nodes so a failing test still kills them, a follower of
- * the event stream that records what the node reported committed, and byte-level tampering
- * of a stored database to prove the offline audit notices it.
+ * directories on free ports, a registry of started nodes so a failing test still kills
+ * them, a follower of the event stream that records what the node reported committed, and
+ * byte-level tampering of a stored database to prove the offline audit notices it.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ChainEvent } from '../protocol/ledger/block.js';
 import type { MedchainClient } from '../sdk/client.js';
-import { type NodeProcess, runCli } from './node-process.js';
+import { freePorts, type NodeProcess, runCli } from './node-process.js';
 
 export function temporaryDirectory(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `medchain-${prefix}-`));
@@ -21,15 +21,45 @@ export function removeDirectory(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** `medchain init` of a demo network whose node will listen on `port`. */
-export function initNetwork(dir: string, port: number): void {
-  const run = runCli(['init', '--dir', dir, '--api', `127.0.0.1:${port}`]);
-  assert.equal(run.status, 0, `init failed:\n${run.stdout}${run.stderr}`);
+/** Where the validators of a test network listen: consecutive ports from each base. */
+export interface TestNetwork {
+  dir: string;
+  /** API port of the first validator (the hospital); validator i listens on port + i. */
+  port: number;
+  p2pPort: number;
+  names: string[];
 }
 
-/** The hospital node's database in a network directory written by `medchain init`. */
-export function nodeDatabase(dir: string): string {
-  return join(dir, 'nodes', 'hospital', 'chain.sqlite');
+/** Validator names in the order `medchain init` lays them out. */
+const VALIDATOR_NAMES = ['hospital', 'clinic', 'payer', 'pharmacy'];
+
+/** `medchain init` of a demo network with `validators` validators on free ports. */
+export async function initNetwork(dir: string, validators = 4): Promise<TestNetwork> {
+  const port = await freePorts(validators);
+  const p2pPort = await freePorts(validators);
+  const run = runCli([
+    'init',
+    '--dir',
+    dir,
+    '--api',
+    `127.0.0.1:${port}`,
+    '--p2p',
+    `127.0.0.1:${p2pPort}`,
+    '--validators',
+    String(validators),
+  ]);
+  assert.equal(run.status, 0, `init failed:\n${run.stdout}${run.stderr}`);
+  return { dir, port, p2pPort, names: VALIDATOR_NAMES.slice(0, validators) };
+}
+
+/** A validator's node directory in a network directory written by `medchain init`. */
+export function nodeDirectory(dir: string, name = 'hospital'): string {
+  return join(dir, 'nodes', name);
+}
+
+/** A validator's database in a network directory written by `medchain init`. */
+export function nodeDatabase(dir: string, name = 'hospital'): string {
+  return join(nodeDirectory(dir, name), 'chain.sqlite');
 }
 
 /** Nodes started by a test, killed in `after` whatever happened in between. */

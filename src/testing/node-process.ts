@@ -1,8 +1,8 @@
 /**
- * Real node processes for end-to-end tests: start `medchain` as a child process on a free
- * loopback port, wait until its API answers, kill it (SIGKILL or SIGTERM), and read keys
- * from a network directory. Every wait is bounded so a broken node fails a test instead of
- * hanging it.
+ * Real node processes for end-to-end tests: start `medchain` (a whole network with `up`,
+ * or one validator with `node`) as a child process on free loopback ports, wait until its
+ * API answers, kill it (SIGKILL or SIGTERM), and read keys from a network directory.
+ * Every wait is bounded so a broken node fails a test instead of hanging it.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -39,6 +39,33 @@ export async function freePort(): Promise<number> {
       server.close(() => resolvePort(port));
     });
   });
+}
+
+/** Whether `port` on loopback can be bound right now. */
+function isFree(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const server = createServer();
+    server.once('error', () => done(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => done(true)));
+  });
+}
+
+/**
+ * The first of `count` consecutive free loopback ports: a network directory lays its
+ * validators' API and transport addresses out on consecutive ports.
+ */
+export async function freePorts(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 40_000);
+    let free = true;
+    for (let port = base; port < base + count && free; port++) {
+      free = await isFree(port);
+    }
+    if (free) {
+      return base;
+    }
+  }
+  throw new Error(`no ${count} consecutive free ports found`);
 }
 
 /** Runs the CLI to completion. */
@@ -109,11 +136,22 @@ export async function startNode(options: StartNodeOptions): Promise<NodeProcess>
   return handle;
 }
 
+/** `medchain up` on a network directory, its first validator's API on `port`. */
 export async function startNetwork(dir: string, port: number): Promise<NodeProcess> {
   return startNode({
     args: ['up', '--dir', dir, '--api', `127.0.0.1:${port}`],
     url: `http://127.0.0.1:${port}`,
+    timeoutMs: 60_000,
   });
+}
+
+/** One validator process (`medchain node`) from its node directory, API at `url`. */
+export async function startValidator(
+  nodeDir: string,
+  url: string,
+  env?: NodeJS.ProcessEnv,
+): Promise<NodeProcess> {
+  return startNode({ args: ['node', '--dir', nodeDir], url, ...(env ? { env } : {}) });
 }
 
 export async function waitFor(

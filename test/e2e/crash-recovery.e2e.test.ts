@@ -1,8 +1,10 @@
 /**
- * Crash recovery with a real node process: under continuous load the node is killed with
- * SIGKILL (no chance to flush or close), restarted on the same directory, and must still
- * hold every transaction it reported committed, at the same height and index with the same
- * receipt, then keep committing. The offline audit must pass over the survivor's database.
+ * Crash recovery with a real validator process: a one-validator network under continuous
+ * load, the validator (`medchain node`) killed with SIGKILL (no chance to flush or close),
+ * restarted on the same directory — database and consensus write-ahead log — and it must
+ * still hold every transaction it reported committed, at the same height and index with
+ * the same receipt, then keep committing. The offline audit must pass over its database.
+ * Several validators under faults: consortium-faults.e2e.test.ts.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -19,6 +21,7 @@ import {
   followCommits,
   initNetwork,
   NodeRegistry,
+  nodeDirectory,
   type ReportedCommit,
   removeDirectory,
   stopNode,
@@ -26,17 +29,16 @@ import {
 } from '../../src/testing/e2e.js';
 import {
   adminKeyPath,
-  freePort,
   keystoreSigner,
   runCli,
-  startNetwork,
+  startValidator,
 } from '../../src/testing/node-process.js';
 import { registrationWorkload } from '../../src/testing/workload.js';
 
 const BATCH = 200;
 const nodes = new NodeRegistry();
 let dir = '';
-let port = 0;
+let url = '';
 /** Two organizations load the node at once, each with its own nonce sequence. */
 let admins: { signer: Signer; seed: string }[] = [];
 let chainId = '';
@@ -44,8 +46,8 @@ let genesis: Genesis;
 
 before(async () => {
   dir = temporaryDirectory('crash');
-  port = await freePort();
-  initNetwork(dir, port);
+  const network = await initNetwork(dir, 1);
+  url = `http://127.0.0.1:${network.port}`;
   genesis = JSON.parse(readFileSync(join(dir, 'genesis.json'), 'utf8')) as Genesis;
   admins = [
     { signer: await keystoreSigner(adminKeyPath(dir)), seed: 'crash-hospital' },
@@ -161,7 +163,7 @@ async function checkProofsUnderLoad(
  * Returns what the node reported and how many proofs were checked meanwhile.
  */
 async function crashUnderLoad(ms: number): Promise<{ reports: Reports; proofsChecked: number }> {
-  const node = nodes.add(await startNetwork(dir, port));
+  const node = nodes.add(await startValidator(nodeDirectory(dir), url));
   const client = new MedchainClient({ baseUrl: node.url });
   chainId = (await client.status()).chainId;
   const reports: Reports = { events: new Map(), waited: new Map() };
@@ -230,7 +232,7 @@ describe('e2e: crash recovery', () => {
       proofsChecked += checked;
       assert.ok(reports.events.size > 0, 'the node reported no commits before the kill');
       assert.ok(reports.waited.size > 0, 'no ?wait=commit answer before the kill');
-      const node = nodes.add(await startNetwork(dir, port));
+      const node = nodes.add(await startValidator(nodeDirectory(dir), url));
       const client = new MedchainClient({ baseUrl: node.url });
       const lastReported = await checkSurvivors(client, reports);
       assert.ok((await client.status()).height >= lastReported);

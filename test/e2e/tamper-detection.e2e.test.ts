@@ -21,7 +21,6 @@ import {
 } from '../../src/testing/e2e.js';
 import {
   adminKeyPath,
-  freePort,
   keystoreSigner,
   runCli,
   startNetwork,
@@ -41,8 +40,8 @@ let lastHeight = 0;
 before(async () => {
   dir = temporaryDirectory('tamper');
   copy = `${dir}-copy`;
-  const port = await freePort();
-  initNetwork(dir, port);
+  // One validator: the database tampered with below is the only copy of the chain.
+  const { port } = await initNetwork(dir, 1);
   const node = nodes.add(await startNetwork(dir, port));
   const client = new MedchainClient({ baseUrl: node.url });
   const { chainId } = await client.status();

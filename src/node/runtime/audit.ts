@@ -16,7 +16,7 @@ import { canonicalize } from '../../protocol/core/canonical.js';
 import type { Crypto } from '../../protocol/core/crypto.js';
 import { decodeGenesis } from '../../protocol/genesis/decode.js';
 import { genesisHash } from '../../protocol/genesis/hash.js';
-import { blockHash, type BlockHeader } from '../../protocol/ledger/block.js';
+import { type BlockHeader, blockHash } from '../../protocol/ledger/block.js';
 import { buildBlock } from '../../protocol/ledger/build-block.js';
 import { verifyCommitCertificate } from '../../protocol/ledger/commit.js';
 import {
@@ -167,7 +167,8 @@ function checkBlock(options: AuditOptions, check: BlockCheck): void {
     );
   }
   const reader: StateReader = { get: (key) => check.scratch.stateValue(key) };
-  const validators = engine.validators(reader);
+  // The set in force at h: a change passed at h - 1 or earlier decides from its own height.
+  const validators = engine.validators(reader, h);
   const certificate = verifyCommitCertificate(crypto, {
     chainId: check.chainId,
     certificate: block.commit,

@@ -73,7 +73,11 @@ export interface NodeOptions {
 /** Who handed us a transaction: a client of our API, or a peer that gossiped it. */
 export type TransactionOrigin = { kind: 'client' } | { kind: 'peer'; peer: string };
 
-export type AdmittedListener = (transaction: Transaction, origin: TransactionOrigin) => void;
+export type AdmittedListener = (
+  transaction: Transaction,
+  size: number,
+  origin: TransactionOrigin,
+) => void;
 
 export interface NodeDependencies {
   store: ChainStore;
@@ -244,7 +248,7 @@ export class MedchainNode {
       const field = REJECTION_FIELDS[admission.code];
       return { ok: false, problem: problem(admission.code, admission.message, field) };
     }
-    this.onAdmitted?.(entry.transaction, origin);
+    this.onAdmitted?.(entry.transaction, encodedSizeFromSigningBytes(entry.signingBytes), origin);
     return { ok: true, hash: admission.hash };
   }
 

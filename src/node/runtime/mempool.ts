@@ -212,14 +212,14 @@ export class Mempool {
     const height = this.deps.context.nextHeight();
     const out: MempoolEntry[] = [];
     let bytes = 0;
-    let expired: MempoolEntry[] | undefined;
+    const expired: MempoolEntry[] = [];
     for (const entry of this.entries.values()) {
       if (out.length >= max) {
         break;
       }
       const { expiresAt } = entry.transaction;
       if (expiresAt !== undefined && expiresAt < height) {
-        (expired ??= []).push(entry);
+        expired.push(entry);
         continue;
       }
       if (bytes + entry.size > bytesMax) {
@@ -228,7 +228,7 @@ export class Mempool {
       bytes += entry.size;
       out.push(entry);
     }
-    if (expired !== undefined) {
+    if (expired.length > 0) {
       const dropped = new Set<string>();
       for (const entry of expired) {
         this.dropSignerFrom(entry.transaction.signer, entry.transaction.nonce, dropped);

@@ -1,6 +1,7 @@
 /**
  * Opening a validator from its directory: configuration, keys, database, genesis on first
- * start, then a MedchainNode resumed at the last committed height.
+ * start, then a MedchainNode resumed at the last committed height. Consensus, transport
+ * and API are started on top of it by validator.ts.
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -16,7 +17,7 @@ import { SqliteChainStore } from '../storage/sqlite-chain-store.js';
 import { createEngine } from './engine.js';
 import type { Logger } from './logger.js';
 import { MedchainNode } from './medchain-node.js';
-import { type NodeConfig, NetworkDirectoryError, readNodeConfig } from './network-directory.js';
+import { NetworkDirectoryError, type NodeConfig, readNodeConfig } from './network-directory.js';
 import { nodeStateTree } from './state-tree-adapter.js';
 import { VerifierPool } from './verifier-pool.js';
 
@@ -24,6 +25,11 @@ export interface OpenedNode {
   node: MedchainNode;
   config: NodeConfig;
   genesis: Genesis;
+  /** The node directory, absolute. */
+  dir: string;
+  /** The validator's signing key, and its 32-byte seed (the TLS identity derives from it). */
+  validator: Signer;
+  validatorSeed: Uint8Array;
   close(): void;
 }
 
@@ -73,9 +79,17 @@ export function ensureGenesis(
 }
 
 export async function loadSigner(path: string, crypto: Crypto): Promise<Signer> {
+  return signerFromSeed(await loadSeed(path), crypto);
+}
+
+/** The signing seed of a keystore (demo keystores are unencrypted). */
+export async function loadSeed(path: string): Promise<Uint8Array> {
   const file = parseKeystore(readFileSync(path, 'utf8'));
   const keys = await decryptKeystore(file, process.env.MEDCHAIN_KEY_PASSPHRASE ?? '');
-  const seed = keys.signing.seed;
+  return keys.signing.seed;
+}
+
+function signerFromSeed(seed: Uint8Array, crypto: Crypto): Signer {
   return signerByName(crypto.name === 'noble' ? 'noble' : crypto.name, seed);
 }
 
@@ -90,7 +104,8 @@ export async function openNode(
   }
   const crypto = cryptoFromEnvironment();
   const { genesis } = loadGenesis(resolve(dir, config.genesis));
-  const validator = await loadSigner(resolve(dir, config.validatorKey), crypto);
+  const validatorSeed = await loadSeed(resolve(dir, config.validatorKey));
+  const validator = signerFromSeed(validatorSeed, crypto);
   const store = new SqliteChainStore({ path: join(dir, config.database) });
   const engine = createEngine(crypto);
   ensureGenesis({ store, crypto, engine }, genesis);
@@ -117,5 +132,5 @@ export async function openNode(
     void verifier.close();
     store.close();
   };
-  return { node, config, genesis, close };
+  return { node, config, genesis, dir, validator, validatorSeed, close };
 }

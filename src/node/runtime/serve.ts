@@ -1,15 +1,15 @@
 /**
- * Running a node: the HTTP API on its address, the block production loop, and a clean stop
- * on SIGINT/SIGTERM that finishes the block in hand and closes the database.
+ * Serving a node's HTTP API on its address. Binding retries for a few seconds when the
+ * port is still held: a validator restarted right after a crash may find its previous
+ * process not yet gone.
  */
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { createApi } from '../api/app.js';
-import type { Logger } from './logger.js';
 import type { MedchainNode } from './medchain-node.js';
 import { nodeBackend } from './node-backend.js';
 
-export interface RunningNode {
+export interface RunningApi {
   url: string;
   stop(): Promise<void>;
 }
@@ -17,6 +17,9 @@ export interface RunningNode {
 export class AddressError extends Error {
   override name = 'AddressError';
 }
+
+/** How long a busy port is retried before giving up. */
+const BIND_RETRY_MS = 10_000;
 
 export function parseAddress(text: string): { hostname: string; port: number } {
   const match = /^(\[[0-9a-fA-F:]+\]|[^:]+):(\d{1,5})$/.exec(text);
@@ -27,56 +30,45 @@ export function parseAddress(text: string): { hostname: string; port: number } {
   return { hostname: match[1]!.replace(/^\[|\]$/g, ''), port };
 }
 
-/** Produces blocks whenever transactions wait: at once when a block is full, else each interval. */
-function startBlockLoop(
-  node: MedchainNode,
-  intervalMs: number,
-  logger: Logger,
-): () => Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
-  const tick = () => {
-    timer = undefined;
-    if (stopped) {
-      return;
-    }
-    const block = node.produceBlock();
-    if (block !== undefined) {
-      logger.debug('block committed', {
-        height: block.height,
-        transactions: block.transactionCount,
-      });
-    }
-    const full = node.mempool.size >= node.options.blockTransactionsMax;
-    timer = setTimeout(tick, full ? 0 : intervalMs);
-  };
-  timer = setTimeout(tick, intervalMs);
-  return async () => {
-    stopped = true;
-    if (timer !== undefined) {
-      clearTimeout(timer);
-    }
-  };
-}
-
-export async function runNode(
-  node: MedchainNode,
-  options: { api: string; blockIntervalMs: number; logger: Logger },
-): Promise<RunningNode> {
-  const { hostname, port } = parseAddress(options.api);
-  const app = createApi(nodeBackend(node));
-  const server = await new Promise<Server>((resolve, reject) => {
+function listenOnce(
+  app: ReturnType<typeof createApi>,
+  hostname: string,
+  port: number,
+): Promise<Server> {
+  return new Promise<Server>((resolve, reject) => {
     const started = serve({ fetch: app.fetch, hostname, port }, () => resolve(started as Server));
     (started as Server).once('error', reject);
   });
+}
+
+/** Runs `attempt` until it stops failing with EADDRINUSE or the retry window is over. */
+export async function retryWhileBusy<T>(attempt: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + BIND_RETRY_MS;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const cause = ((error as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+      const busy = code === 'EADDRINUSE' || cause === 'EADDRINUSE';
+      if (!busy || Date.now() > deadline) {
+        throw error;
+      }
+      await new Promise((done) => setTimeout(done, 250));
+    }
+  }
+}
+
+export async function serveApi(node: MedchainNode, api: string): Promise<RunningApi> {
+  const { hostname, port } = parseAddress(api);
+  const app = createApi(nodeBackend(node));
+  const server = await retryWhileBusy(() => listenOnce(app, hostname, port));
   const address = server.address();
   const boundPort = typeof address === 'object' && address !== null ? address.port : port;
   const url = `http://${hostname.includes(':') ? `[${hostname}]` : hostname}:${boundPort}`;
-  const stopLoop = startBlockLoop(node, options.blockIntervalMs, options.logger);
   return {
     url,
     async stop() {
-      await stopLoop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -9,17 +9,23 @@ import type { Command } from 'commander';
 import { cryptoFromEnvironment } from '../../crypto/index.js';
 import { auditDatabase } from '../../runtime/audit.js';
 import { createEngine } from '../../runtime/engine.js';
-import { addExamples, addJsonOption, CliError, printJson, ProgressBar } from '../output.js';
+import { isNetworkDirectory, readNetworkFile } from '../../runtime/network-directory.js';
+import { addExamples, addJsonOption, CliError, ProgressBar, printJson } from '../output.js';
 
 /** A node directory, a network directory (its first node), or a database file. */
 function databasePath(target: string): string {
   if (existsSync(target) && statSync(target).isFile()) {
     return target;
   }
-  for (const candidate of [
-    join(target, 'chain.sqlite'),
-    join(target, 'nodes', 'hospital', 'chain.sqlite'),
-  ]) {
+  const candidates = [join(target, 'chain.sqlite')];
+  if (isNetworkDirectory(target)) {
+    const first = readNetworkFile(target).nodes[0];
+    if (first !== undefined) {
+      candidates.push(join(target, 'nodes', first.name, 'chain.sqlite'));
+    }
+  }
+  candidates.push(join(target, 'nodes', 'hospital', 'chain.sqlite'));
+  for (const candidate of candidates) {
     if (existsSync(candidate)) {
       return candidate;
     }
