@@ -4,14 +4,26 @@
  * leaves a node holding a port or a CPU core behind it.
  */
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
+import { processTree } from './system.js';
 
 const children = new Set<ChildProcess>();
 let hooksInstalled = false;
 
+/** SIGKILL to a process and every descendant (a supervisor's children would outlive it). */
+export function killTree(pid: number): void {
+  for (const member of processTree(pid).reverse()) {
+    try {
+      process.kill(member, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
 function killAll(): void {
   for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+      killTree(child.pid);
     }
   }
   children.clear();
@@ -61,8 +73,18 @@ export async function stopChild(child: ChildProcess, graceMs = 5_000): Promise<v
     return;
   }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // Taken before the signal: once the parent is gone its children are reparented.
+  const tree = child.pid === undefined ? [] : processTree(child.pid);
   child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  const timer = setTimeout(() => {
+    for (const pid of tree.reverse()) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+  }, graceMs);
   await exited;
   clearTimeout(timer);
 }

@@ -4,7 +4,7 @@
  * process, and the organization admins' signers read from their demo keystores.
  */
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Signer } from '../src/protocol/core/crypto.js';
@@ -29,6 +29,8 @@ const ORGANIZATIONS = Object.values(DEMO_ORGANIZATION_IDS);
 
 export interface NetworkOptions {
   dir: string;
+  /** Organizations running a validator, each in its own process (1 to 4 in the demo). */
+  validators: number;
   blockTransactionsMax: number;
   mempoolCapacity: number;
 }
@@ -47,23 +49,27 @@ function medchainBin(): string {
   return join(repositoryRoot(), 'bin', 'medchain.js');
 }
 
-/** Creates the network directory and sets the node's block and mempool sizes. */
+/**
+ * Creates the network directory and sets every validator's block and mempool sizes. The
+ * validators take consecutive ports after the free ones found for the first.
+ */
 export async function initNetwork(options: NetworkOptions): Promise<number> {
   const port = await freePort();
-  const init = startChild(
-    process.execPath,
-    [medchainBin(), 'init', '--dir', options.dir, '--api', `127.0.0.1:${port}`],
-    {},
-  );
+  const p2p = await freePort();
+  const args = [medchainBin(), 'init', '--dir', options.dir, '--api', `127.0.0.1:${port}`];
+  args.push('--p2p', `127.0.0.1:${p2p}`, '--validators', String(options.validators));
+  const init = startChild(process.execPath, args, {});
   const code = await new Promise<number | null>((done) => init.child.once('exit', done));
   if (code !== 0) {
     throw new Error(`medchain init failed (${code}): ${init.output()}`);
   }
-  const configPath = join(options.dir, 'nodes', 'hospital', 'node.json');
-  const config = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
-  config.blockTransactionsMax = options.blockTransactionsMax;
-  config.mempoolCapacity = options.mempoolCapacity;
-  writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);
+  for (const name of readdirSync(join(options.dir, 'nodes'))) {
+    const configPath = join(options.dir, 'nodes', name, 'node.json');
+    const config = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
+    config.blockTransactionsMax = options.blockTransactionsMax;
+    config.mempoolCapacity = options.mempoolCapacity;
+    writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);
+  }
   return port;
 }
 

@@ -34,6 +34,8 @@ export interface MedchainRoundOptions {
   count: number;
   sendSMax: number;
   blockTransactionsMax?: number;
+  /** Validators of the round's network; 1 unless a scaling round says otherwise. */
+  validators?: number;
   liveClients?: number;
   batchMax?: number;
   notes?: string[];
@@ -50,7 +52,13 @@ export async function medchainRound(
   const phase = phaseTimer(options.name);
   try {
     const blockTransactionsMax = options.blockTransactionsMax ?? 10_000;
-    const port = await initNetwork({ dir, blockTransactionsMax, mempoolCapacity: 100_000 });
+    const validators = options.validators ?? 1;
+    const port = await initNetwork({
+      dir,
+      validators,
+      blockTransactionsMax,
+      mempoolCapacity: 100_000,
+    });
     phase('initialized');
     network = await startNetwork(dir, port);
     phase('node started');
@@ -81,7 +89,10 @@ export async function medchainRound(
     });
     progress.end();
     phase('round measured');
-    const notes = [...(options.notes ?? [])];
+    const notes = [
+      `${validators} validator${validators === 1 ? '' : 's'}`,
+      ...(options.notes ?? []),
+    ];
     const meta = { system: 'medchain' as const, workload: options.workload, notes };
     return { result: roundResult(request, measured, meta), blocks: measured.blocks };
   } catch (error) {

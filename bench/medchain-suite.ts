@@ -105,6 +105,16 @@ async function scalingRounds(
   bestLevel: number,
   run: Run,
 ): Promise<GrowthSegment[]> {
+  for (const validators of plan.validatorCounts) {
+    await run({
+      name: `medchain-validators-${validators}`,
+      workload: 'registration',
+      controller: { kind: 'fixed-load', transactions: bestLevel },
+      count: transactionsFor(plan.validatorsS, plan.medchainTpsCeiling),
+      sendSMax: plan.validatorsS,
+      validators,
+    });
+  }
   for (const size of plan.blockSizes) {
     await run({
       name: `medchain-block-size-${size}`,

@@ -19,6 +19,9 @@ export interface SuitePlan {
   mixS: number;
   liveClients: number;
   liveS: number;
+  /** Validator counts of the scaling rounds (the demo network has at most four). */
+  validatorCounts: number[];
+  validatorsS: number;
   blockSizes: number[];
   blockSizeS: number;
   /** Transactions of the chain-length round; 0 skips it. */
@@ -49,6 +52,8 @@ export const FULL_PLAN: SuitePlan = {
   mixS: 12,
   liveClients: 64,
   liveS: 15,
+  validatorCounts: [1, 4],
+  validatorsS: 12,
   blockSizes: [1_000, 5_000, 10_000],
   blockSizeS: 12,
   growthTransactions: 300_000,
@@ -74,6 +79,8 @@ export const QUICK_PLAN: SuitePlan = {
   mixS: 2,
   liveClients: 16,
   liveS: 2,
+  validatorCounts: [4],
+  validatorsS: 2,
   blockSizes: [],
   blockSizeS: 0,
   growthTransactions: 0,

@@ -14,14 +14,19 @@ import type {
 } from './generator-protocol.js';
 import { describeController } from './rate-control.js';
 import type { RoundFigures } from './statistics.js';
-import { type ProcessUsage, resetPeakMemory, sampleProcess, usageBetween } from './system.js';
+import {
+  type ProcessUsage,
+  resetTreePeakMemory,
+  sampleProcessTree,
+  usageBetween,
+} from './system.js';
 
 export interface RoundResult extends RoundFigures {
   name: string;
   system: 'medchain' | 'medrec' | 'sqlite';
   workload: string;
   controller: string;
-  /** The server process (medchain node, Hardhat node) during the round. */
+  /** The server processes (medchain supervisor and validators, Hardhat node) in the round. */
   server: ProcessUsage | undefined;
   clientCpuCores: number;
   rejections: Record<string, number>;
@@ -89,16 +94,16 @@ export async function runGeneratorRound(
     }
     const pid = hooks.serverPid;
     if (pid !== undefined) {
-      resetPeakMemory(pid);
+      resetTreePeakMemory(pid);
     }
-    const before = pid === undefined ? undefined : sampleProcess(pid);
+    const before = pid === undefined ? undefined : sampleProcessTree(pid);
     const started = performance.now();
     const boundMs = (request.sendSMax + request.drainSMax + 120) * 1000;
     const done = answer(child, 'done', boundMs, hooks.onProgress);
     child.send({ type: 'go' } satisfies ToGenerator);
     const { result } = await done;
     const wallS = (performance.now() - started) / 1000;
-    const after = pid === undefined ? undefined : sampleProcess(pid);
+    const after = pid === undefined ? undefined : sampleProcessTree(pid);
     return { ...result, server: usageBetween(before, after, wallS), wallS };
   } finally {
     await stopChild(child, 2_000);

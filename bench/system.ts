@@ -4,7 +4,7 @@
  * so a number in docs/BENCHMARKS.md always says where and how it was taken.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 
 export interface MachineInfo {
@@ -113,4 +113,49 @@ export function usageBetween(
     cpuCores: wallS > 0 ? cpuS / wallS : 0,
     rssPeakMiB: Math.max(after.rssPeakMiB, before.rssMiB),
   };
+}
+
+/** A process and all its descendants, from the parent ids in /proc/<pid>/stat. */
+export function processTree(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) {
+      continue;
+    }
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(parent, [...(children.get(parent) ?? []), Number(name)]);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) {
+    tree.push(...(children.get(tree[i]!) ?? []));
+  }
+  return tree;
+}
+
+/**
+ * CPU time and memory of a process tree: `medchain up` supervises one process per
+ * validator, so the server is the supervisor plus its validators. Peaks are summed per
+ * process, an upper bound on the tree's peak.
+ */
+export function sampleProcessTree(pid: number): ProcessSample | undefined {
+  const samples = processTree(pid).flatMap((member) => sampleProcess(member) ?? []);
+  if (samples.length === 0) {
+    return undefined;
+  }
+  return samples.reduce((total, sample) => ({
+    cpuS: total.cpuS + sample.cpuS,
+    rssPeakMiB: total.rssPeakMiB + sample.rssPeakMiB,
+    rssMiB: total.rssMiB + sample.rssMiB,
+  }));
+}
+
+export function resetTreePeakMemory(pid: number): void {
+  for (const member of processTree(pid)) {
+    resetPeakMemory(member);
+  }
 }
