@@ -1,0 +1,29 @@
+/**
+ * Envelope encryption for the vault: documents are encrypted here, on the client, in chunks;
+ * the document key is wrapped for each reader with HPKE. The vault only ever sees ciphertext.
+ * Format: docs/spec/vault.md. Decisions: docs/adr/0005-envelope-encryption.md.
+ */
+export { decryptDocument, decryptWithKey } from './decrypt.js';
+export type { DecryptOptions, DecryptWithKeyOptions } from './decrypt.js';
+export { DocumentKey } from './document-key.js';
+export { encryptDocument } from './encrypt.js';
+export type { EncryptedDocument, EncryptionResult, EncryptOptions } from './encrypt.js';
+export { VaultCryptoError } from './errors.js';
+export type { VaultCryptoErrorCode } from './errors.js';
+export {
+  CHUNK_SIZE_BYTES_DEFAULT,
+  CHUNK_SIZE_BYTES_MAX,
+  CHUNK_SIZE_BYTES_MIN,
+  ciphertextSizeBytes,
+  HEADER_BYTES,
+} from './format.js';
+export { nobleSha256 } from './hasher.js';
+export type { Sha256Hasher, Sha256HasherFactory } from './hasher.js';
+export {
+  decodeKeyWrap,
+  encodeKeyWrap,
+  KEY_WRAP_BYTES,
+  unwrapDocumentKey,
+  wrapKeyFor,
+} from './key-wrap.js';
+export type { DocumentBinding, KeyWrap, UnwrapKeyParams, WrapKeyParams } from './key-wrap.js';

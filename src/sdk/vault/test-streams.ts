@@ -1,0 +1,70 @@
+/**
+ * Stream helpers shared by the vault's tests and benchmark: deterministic plaintext of any
+ * size produced on demand (never held whole), and collection of small streams into bytes.
+ */
+
+/** Bytes from a fixed-seed xorshift, so a test can regenerate and compare without storing. */
+export function patternBytes(seed: number, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let state = seed | 1;
+  for (let i = 0; i < length; i++) {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    out[i] = state & 0xff;
+  }
+  return out;
+}
+
+/** A stream of `totalBytes` in pieces of `pieceBytes`, each a fresh copy of one pattern block. */
+export function generatedStream(totalBytes: number, pieceBytes = 64 * 1024): ReadableStream<Uint8Array> {
+  const block = patternBytes(7, pieceBytes);
+  let sent = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (sent >= totalBytes) {
+        controller.close();
+        return;
+      }
+      const length = Math.min(pieceBytes, totalBytes - sent);
+      controller.enqueue(block.slice(0, length));
+      sent += length;
+    },
+  });
+}
+
+/** A stream that delivers `bytes` in pieces of the given size (to vary chunk alignment). */
+export function streamOf(bytes: Uint8Array, pieceBytes = 4096): ReadableStream<Uint8Array> {
+  let at = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (at >= bytes.length) {
+        controller.close();
+        return;
+      }
+      controller.enqueue(bytes.slice(at, at + pieceBytes));
+      at += pieceBytes;
+    },
+  });
+}
+
+export async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  const pieces: Uint8Array[] = [];
+  let total = 0;
+  const reader = stream.getReader();
+  for (;;) {
+    const read = await reader.read();
+    if (read.done) {
+      break;
+    }
+    pieces.push(read.value);
+    total += read.value.length;
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const piece of pieces) {
+    out.set(piece, at);
+    at += piece.length;
+  }
+  return out;
+}
