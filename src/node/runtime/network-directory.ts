@@ -68,14 +68,15 @@ export interface NodeConfig {
   organization: string;
   /** host:port of this node's HTTP API. */
   api: string;
-  /** host:port the validator transport listens on. */
-  p2p: string;
+  /** host:port the validator transport listens on (default 127.0.0.1:26601). */
+  p2p?: string;
   genesis: string;
   /** The network file, for the other validators' addresses. */
-  network: string;
+  network?: string;
   validatorKey: string;
   database: string;
-  wal: string;
+  /** The consensus write-ahead log; absent in directories made before consensus ran. */
+  wal?: string;
   /** Kept for older directories; block timing is `consensus.batchWaitMs` now. */
   blockIntervalMs?: number;
   blockTransactionsMax: number;

@@ -19,6 +19,7 @@ import type { Logger } from './logger.js';
 import {
   CONSENSUS_TIMING_DEFAULT,
   type NetworkFile,
+  P2P_DEFAULT,
   parseHostPort,
   readJsonFile,
 } from './network-directory.js';
@@ -67,9 +68,10 @@ export async function runValidator(
   try {
     const wal = WalFile.open(resolve(dir, config.wal ?? 'consensus.wal'));
     cleanup.unshift(() => wal.close());
+    adoptLegacyDirectory(opened, wal, logger);
     const network = readJsonFile<NetworkFile>(resolve(dir, config.network ?? '../../network.json'));
     let authorized = new Set(node.validatorsFor(node.height + 1).map((v) => v.publicKey));
-    const listen = parseHostPort(config.p2p);
+    const listen = parseHostPort(config.p2p ?? P2P_DEFAULT);
     const transport = new TlsTransport(
       {
         identity: tlsIdentityFromSeed(opened.validatorSeed),
@@ -108,17 +110,37 @@ export async function runValidator(
     cleanup.unshift(() => driver.stop());
     const api = await serveApi(node, config.api);
     cleanup.unshift(() => api.stop());
+    let stopped = false;
     return {
       opened,
       apiUrl: api.url,
       p2pPort: transport.port,
-      isolate: (ms) => isolate(transport, ms, logger),
-      stop: () => runAll(cleanup),
+      isolate: (ms) => isolate(transport, { ms, stopped: () => stopped }, logger),
+      stop: () => {
+        stopped = true;
+        return runAll(cleanup);
+      },
     };
   } catch (error) {
     await runAll(cleanup);
     throw error;
   }
+}
+
+/**
+ * A node directory written before validators ran consensus has no `wal` in node.json and
+ * never signed a vote: its blocks carry single-signature certificates. Its log starts
+ * with a marker at the committed height, which no vote of it can conflict with. A
+ * directory that names its log and lost it is refused later (amnesia), as it should be.
+ */
+function adoptLegacyDirectory(opened: OpenedNode, wal: WalFile, logger: Logger): void {
+  const height = opened.node.height;
+  if (opened.config.wal !== undefined || wal.read().length > 0 || height === 0) {
+    return;
+  }
+  wal.append({ type: 'height', height });
+  wal.sync();
+  logger.info('write-ahead log started for an existing chain', { height });
 }
 
 async function runAll(steps: (() => Promise<void> | void)[]): Promise<void> {
@@ -127,14 +149,21 @@ async function runAll(steps: (() => Promise<void> | void)[]): Promise<void> {
   }
 }
 
-function isolate(transport: TlsTransport, ms: number, logger: Logger): void {
-  logger.warn('fault injection: dropping every peer', { ms });
+function isolate(
+  transport: TlsTransport,
+  params: { ms: number; stopped: () => boolean },
+  logger: Logger,
+): void {
+  logger.warn('fault injection: dropping every peer', { ms: params.ms });
   void transport.stop().then(() => {
     setTimeout(() => {
+      if (params.stopped()) {
+        return;
+      }
       void retryWhileBusy(() => transport.start()).then(() => {
         logger.warn('fault injection: peers restored');
       });
-    }, ms);
+    }, params.ms);
   });
 }
 
