@@ -97,7 +97,9 @@ async function openFinal(
   sealed: Uint8Array,
 ): Promise<Uint8Array> {
   if (sealed.length < TAG_BYTES) {
-    throw new VaultCryptoError('truncated', 'the object ends inside a chunk', { chunkIndex: index });
+    throw new VaultCryptoError('truncated', 'the object ends inside a chunk', {
+      chunkIndex: index,
+    });
   }
   const opened = await openChunk(key, header, { index, last: true }, sealed);
   if (opened !== undefined) {
@@ -143,7 +145,12 @@ export function decryptWithKey(
     // One byte past a chunk tells whether it is the last one.
     await fill(state, sealedBytes + 1);
     if (state.queue.length > sealedBytes) {
-      const opened = await openChunk(key, header, { index, last: false }, state.queue.take(sealedBytes));
+      const opened = await openChunk(
+        key,
+        header,
+        { index, last: false },
+        state.queue.take(sealedBytes),
+      );
       if (opened === undefined) {
         throw new VaultCryptoError('chunk_authentication_failed', 'a chunk failed authentication', {
           chunkIndex: index,

@@ -3,8 +3,9 @@
  * version), never stored in the clear and never logged: the class hides its bytes from
  * JSON.stringify and from string conversion, so a stray log line cannot leak it.
  */
-import { DOCUMENT_KEY_BYTES } from './format.js';
+
 import { VaultCryptoError } from './errors.js';
+import { DOCUMENT_KEY_BYTES } from './format.js';
 
 export class DocumentKey {
   readonly #bytes: Uint8Array<ArrayBuffer>;
@@ -24,7 +25,10 @@ export class DocumentKey {
   /** Wraps raw key bytes, as HPKE unwrapping returns them; the bytes are copied. */
   static fromBytes(bytes: Uint8Array): DocumentKey {
     if (bytes.length !== DOCUMENT_KEY_BYTES) {
-      throw new VaultCryptoError('invalid_argument', `a document key is ${DOCUMENT_KEY_BYTES} bytes`);
+      throw new VaultCryptoError(
+        'invalid_argument',
+        `a document key is ${DOCUMENT_KEY_BYTES} bytes`,
+      );
     }
     return new DocumentKey(new Uint8Array(bytes));
   }

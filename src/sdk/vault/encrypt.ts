@@ -92,12 +92,7 @@ export async function encryptDocument(
   const reader = plaintext.getReader();
   const queue = new ByteQueue();
   const progress: Progress = { index: 0, sizeBytes: 0, plaintextSizeBytes: 0, sourceDone: false };
-  let settle!: { resolve: (value: EncryptionResult) => void; reject: (error: unknown) => void };
-  const completion = new Promise<EncryptionResult>((resolve, reject) => {
-    settle = { resolve, reject };
-  });
-  // A caller that cancels and never awaits completion must not crash the process.
-  completion.catch(() => undefined);
+  const { promise: completion, settle } = deferred<EncryptionResult>();
 
   const finish = async (): Promise<void> => {
     const contentHash = toHex(hasher.digest());
@@ -143,6 +138,19 @@ export async function encryptDocument(
     },
   });
   return { ciphertext, completion };
+}
+
+function deferred<T>(): {
+  promise: Promise<T>;
+  settle: { resolve: (value: T) => void; reject: (error: unknown) => void };
+} {
+  let settle!: { resolve: (value: T) => void; reject: (error: unknown) => void };
+  const promise = new Promise<T>((resolve, reject) => {
+    settle = { resolve, reject };
+  });
+  // A caller that cancels and never awaits completion must not crash the process.
+  promise.catch(() => undefined);
+  return { promise, settle };
 }
 
 /**

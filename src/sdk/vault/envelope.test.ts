@@ -54,7 +54,9 @@ async function rejectsWith(action: () => Promise<unknown>, code: VaultCryptoErro
 }
 
 async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  return toHex(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)));
+  return toHex(
+    new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>)),
+  );
 }
 
 describe('vault envelope: round trip', () => {
@@ -173,7 +175,11 @@ describe('vault envelope: key wraps', () => {
       const params = { wrap, binding, recipientSecretKey: patient.secretKey };
       await rejectsWith(() => unwrapDocumentKey(params), 'key_unwrap_failed');
     }
-    const key = await unwrapDocumentKey({ wrap, binding: good, recipientSecretKey: patient.secretKey });
+    const key = await unwrapDocumentKey({
+      wrap,
+      binding: good,
+      recipientSecretKey: patient.secretKey,
+    });
     assert.deepEqual(key.exportBytes(), result.documentKey.exportBytes());
   });
 

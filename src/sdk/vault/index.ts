@@ -3,13 +3,14 @@
  * the document key is wrapped for each reader with HPKE. The vault only ever sees ciphertext.
  * Format: docs/spec/vault.md. Decisions: docs/adr/0005-envelope-encryption.md.
  */
-export { decryptDocument, decryptWithKey } from './decrypt.js';
+
 export type { DecryptOptions, DecryptWithKeyOptions } from './decrypt.js';
+export { decryptDocument, decryptWithKey } from './decrypt.js';
 export { DocumentKey } from './document-key.js';
-export { encryptDocument } from './encrypt.js';
 export type { EncryptedDocument, EncryptionResult, EncryptOptions } from './encrypt.js';
-export { VaultCryptoError } from './errors.js';
+export { encryptDocument } from './encrypt.js';
 export type { VaultCryptoErrorCode } from './errors.js';
+export { VaultCryptoError } from './errors.js';
 export {
   CHUNK_SIZE_BYTES_DEFAULT,
   CHUNK_SIZE_BYTES_MAX,
@@ -17,8 +18,9 @@ export {
   ciphertextSizeBytes,
   HEADER_BYTES,
 } from './format.js';
-export { nobleSha256 } from './hasher.js';
 export type { Sha256Hasher, Sha256HasherFactory } from './hasher.js';
+export { nobleSha256 } from './hasher.js';
+export type { DocumentBinding, KeyWrap, UnwrapKeyParams, WrapKeyParams } from './key-wrap.js';
 export {
   decodeKeyWrap,
   encodeKeyWrap,
@@ -26,4 +28,3 @@ export {
   unwrapDocumentKey,
   wrapKeyFor,
 } from './key-wrap.js';
-export type { DocumentBinding, KeyWrap, UnwrapKeyParams, WrapKeyParams } from './key-wrap.js';

@@ -97,10 +97,7 @@ export async function wrapKeyFor(params: WrapKeyParams): Promise<KeyWrap> {
   const suite = hpkeSuite();
   const info = encodeBinding(params.binding, params.recipient);
   const recipientPublicKey = await suite.kem.deserializePublicKey(params.recipient);
-  const sealed = await suite.seal(
-    { recipientPublicKey, info },
-    params.documentKey.exportBytes(),
-  );
+  const sealed = await suite.seal({ recipientPublicKey, info }, params.documentKey.exportBytes());
   return {
     recipient: toHex(params.recipient),
     enc: new Uint8Array(sealed.enc),

@@ -17,7 +17,10 @@ export function patternBytes(seed: number, length: number): Uint8Array {
 }
 
 /** A stream of `totalBytes` in pieces of `pieceBytes`, each a fresh copy of one pattern block. */
-export function generatedStream(totalBytes: number, pieceBytes = 64 * 1024): ReadableStream<Uint8Array> {
+export function generatedStream(
+  totalBytes: number,
+  pieceBytes = 64 * 1024,
+): ReadableStream<Uint8Array> {
   const block = patternBytes(7, pieceBytes);
   let sent = 0;
   return new ReadableStream<Uint8Array>({
