@@ -11,6 +11,7 @@ export * from '../protocol/index.js';
 export * from './api-types.js';
 export * from './client.js';
 export * from './errors.js';
+export * from './health.js';
 export * from './keys.js';
 export * from './keystore.js';
 export * from './sse.js';

@@ -276,7 +276,7 @@ describe('engine: queries and description', () => {
     const described = chain.engine.describe();
     assert.deepEqual(
       described.map((module) => module.name),
-      ['engine', 'identity'],
+      ['engine', 'identity', 'records', 'consent'],
     );
     assert.ok(described[1]?.actions.includes('registerMember'));
   });
