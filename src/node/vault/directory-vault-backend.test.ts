@@ -60,7 +60,7 @@ describe('DirectoryVaultBackend on disk', () => {
     assert.deepEqual(await readdir(join(directory, 'tmp')), []);
   });
 
-  test('a crashed upload (a partial tmp file) is never an object and is cleared at open', async () => {
+  test('a partial tmp file from a crashed upload is cleared at open, never an object', async () => {
     const directory = join(base, 'crashed-upload');
     await DirectoryVaultBackend.open({ directory });
     await writeFile(join(directory, 'tmp', 'crashed.part'), patternBytes(2, 500));

@@ -137,7 +137,7 @@ function runObjectTests(factory: VaultBackendFactory): void {
 }
 
 function runLimitTests(factory: VaultBackendFactory): void {
-  test('an upload over the size limit fails as it passes the limit and stores nothing', async () => {
+  test('an upload over the size limit fails as it passes it and stores nothing', async () => {
     const backend = await factory.create({ objectSizeBytesMax: 10_000 });
     const bytes = patternBytes(5, 10_001);
     await assert.rejects(backend.putObject(streamOf(bytes, 1000)), (error: unknown) => {
@@ -212,7 +212,7 @@ function runKeyWrapAndErasureTests(factory: VaultBackendFactory): void {
     });
   });
 
-  test('erasure destroys the ciphertext and every wrap, and later access answers gone', async () => {
+  test('erasure destroys the ciphertext and every wrap; later access answers gone', async () => {
     const backend = await factory.create();
     const bytes = patternBytes(12, 4000);
     const { hash } = await put(backend, bytes);
