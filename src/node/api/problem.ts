@@ -13,6 +13,9 @@ export const PROBLEM_STATUS = {
   nonce_gap: 409,
   duplicate_transaction: 409,
   unknown_signer: 403,
+  unauthenticated: 401,
+  forbidden: 403,
+  gone: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,
   unknown_module: 404,
@@ -21,6 +24,7 @@ export const PROBLEM_STATUS = {
   not_found: 404,
   method_not_allowed: 405,
   mempool_full: 503,
+  vault_busy: 503,
   timeout: 504,
   internal: 500,
 } as const;

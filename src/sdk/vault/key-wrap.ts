@@ -140,7 +140,7 @@ export async function unwrapDocumentKey(params: UnwrapKeyParams): Promise<Docume
 }
 
 /** The 81 bytes the vault stores per (document, recipient): version ‖ enc ‖ wrapped key. */
-export function encodeKeyWrap(wrap: KeyWrap): Uint8Array {
+export function encodeKeyWrap(wrap: KeyWrap): Uint8Array<ArrayBuffer> {
   if (wrap.enc.length !== X25519_KEY_BYTES || wrap.wrappedKey.length !== KEY_WRAP_BYTES - 33) {
     throw new VaultCryptoError('malformed_key_wrap', 'a key wrap has a 32-byte enc and 48 bytes');
   }

@@ -4,7 +4,7 @@
  */
 
 /** Bytes from a fixed-seed xorshift, so a test can regenerate and compare without storing. */
-export function patternBytes(seed: number, length: number): Uint8Array {
+export function patternBytes(seed: number, length: number): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(length);
   let state = seed | 1;
   for (let i = 0; i < length; i++) {
