@@ -219,7 +219,7 @@ describe('vault routes: the gate', () => {
     }
   });
 
-  test('each object read is audited once; a read that cannot be audited is not served', async () => {
+  test('each object read is audited once; one that cannot be audited is not served', async () => {
     const reads: AuditContext[] = [];
     let failing = false;
     const gate = refusing({
