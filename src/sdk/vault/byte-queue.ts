@@ -3,6 +3,8 @@
  * size; the format needs whole chunks. Pieces are kept as they arrived and copied once, into
  * the slice, so buffering one chunk costs one chunk of memory and no quadratic concatenation.
  */
+const EMPTY = new Uint8Array(0);
+
 export class ByteQueue {
   private readonly pieces: Uint8Array[] = [];
   private head = 0;
@@ -48,10 +50,12 @@ export class ByteQueue {
     this.offset += count;
     const piece = this.pieces[this.head];
     if (piece !== undefined && this.offset === piece.length) {
+      // Release the consumed piece at once: holding 64 spent 1 MiB reads would hold 64 MiB.
+      this.pieces[this.head] = EMPTY;
       this.head += 1;
       this.offset = 0;
     }
-    // Drop consumed pieces now and then so the array does not grow for the whole stream.
+    // Compact the array now and then so it does not grow for the whole stream.
     if (this.head > 64) {
       this.pieces.splice(0, this.head);
       this.head = 0;
