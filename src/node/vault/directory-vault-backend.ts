@@ -46,7 +46,7 @@ export interface DirectoryVaultOptions {
   readChunkBytes?: number;
 }
 
-const WRITE_BATCH_BYTES_DEFAULT = 1024 * 1024;
+const WRITE_BATCH_BYTES_DEFAULT = 4 * 1024 * 1024;
 const READ_CHUNK_BYTES_DEFAULT = 1024 * 1024;
 
 const isMissing = (error: unknown) =>
@@ -200,6 +200,10 @@ export class DirectoryVaultBackend implements VaultBackend {
     }
   }
 
+  /**
+   * Hashes and writes as the body arrives. One batch is written while the next is read, so
+   * the network and the disk work at the same time; at most two batches are in memory.
+   */
   private async streamToFile(
     body: ReadableStream<Uint8Array>,
     handle: FileHandle,
@@ -207,19 +211,27 @@ export class DirectoryVaultBackend implements VaultBackend {
     const hasher = createHash('sha256');
     let batch: Uint8Array[] = [];
     let batchBytes = 0;
-    const sizeBytes = await drainBounded(body, this.limits, async (piece) => {
-      hasher.update(piece);
-      batch.push(piece);
-      batchBytes += piece.length;
-      if (batchBytes >= this.writeBatchBytes) {
-        const full = batch;
-        batch = [];
-        batchBytes = 0;
-        await writeAll(handle, full);
-      }
-    });
-    await writeAll(handle, batch);
-    return { hash: hasher.digest('hex'), sizeBytes };
+    let writing: Promise<void> = Promise.resolve();
+    try {
+      const sizeBytes = await drainBounded(body, this.limits, async (piece) => {
+        hasher.update(piece);
+        batch.push(piece);
+        batchBytes += piece.length;
+        if (batchBytes >= this.writeBatchBytes) {
+          const full = batch;
+          batch = [];
+          batchBytes = 0;
+          await writing;
+          writing = writeAll(handle, full);
+        }
+      });
+      await writing;
+      await writeAll(handle, batch);
+      return { hash: hasher.digest('hex'), sizeBytes };
+    } finally {
+      // Never close the file under a write still in flight, even when the upload failed.
+      await writing.catch(() => undefined);
+    }
   }
 
   async getObject(hash: string): Promise<ObjectRead> {

@@ -9,7 +9,14 @@ import { bytesEqual, fromHex, isHex } from '../../protocol/core/bytes.js';
 import { ByteQueue } from './byte-queue.js';
 import type { DocumentKey } from './document-key.js';
 import { VaultCryptoError } from './errors.js';
-import { chunkNonce, decodeHeader, HEADER_BYTES, type Header, TAG_BYTES } from './format.js';
+import {
+  CHUNKS_IN_FLIGHT,
+  chunkNonce,
+  decodeHeader,
+  HEADER_BYTES,
+  type Header,
+  TAG_BYTES,
+} from './format.js';
 import { nobleSha256, type Sha256Hasher, type Sha256HasherFactory } from './hasher.js';
 import { type DocumentBinding, type KeyWrap, unwrapDocumentKey } from './key-wrap.js';
 
@@ -86,6 +93,21 @@ async function openChunk(
   }
 }
 
+async function openMiddle(
+  key: CryptoKey,
+  header: Header,
+  index: number,
+  sealed: Uint8Array,
+): Promise<Uint8Array> {
+  const opened = await openChunk(key, header, { index, last: false }, sealed);
+  if (opened === undefined) {
+    throw new VaultCryptoError('chunk_authentication_failed', 'a chunk failed authentication', {
+      chunkIndex: index,
+    });
+  }
+  return opened;
+}
+
 /**
  * The stream's end makes the held chunk the final one. If it does not open as final but
  * does as an ordinary chunk, chunks after it were cut off: report truncation, not tampering.
@@ -134,33 +156,39 @@ export function decryptWithKey(
   let header: Header | undefined;
   let key: CryptoKey | undefined;
   let index = 0;
+  // Chunks being opened ahead of the consumer, in order; the final one is marked.
+  const inFlight: { opened: Promise<Uint8Array>; last: boolean }[] = [];
 
-  const step = async (controller: ReadableStreamDefaultController<Uint8Array>) => {
+  const topUp = async (): Promise<void> => {
     if (header === undefined || key === undefined) {
       await fill(state, HEADER_BYTES);
       header = decodeHeader(state.queue.take(Math.min(HEADER_BYTES, state.queue.length)));
       key = await options.documentKey.cryptoKey();
     }
     const sealedBytes = header.chunkSizeBytes + TAG_BYTES;
-    // One byte past a chunk tells whether it is the last one.
-    await fill(state, sealedBytes + 1);
-    if (state.queue.length > sealedBytes) {
-      const opened = await openChunk(
-        key,
-        header,
-        { index, last: false },
-        state.queue.take(sealedBytes),
-      );
-      if (opened === undefined) {
-        throw new VaultCryptoError('chunk_authentication_failed', 'a chunk failed authentication', {
-          chunkIndex: index,
-        });
-      }
+    while (inFlight.at(-1)?.last !== true && inFlight.length < CHUNKS_IN_FLIGHT) {
+      // One byte past a chunk tells whether it is the last one.
+      await fill(state, sealedBytes + 1);
+      const last = state.queue.length <= sealedBytes;
+      const sealed = state.queue.take(last ? state.queue.length : sealedBytes);
+      const opened = last
+        ? openFinal(key, header, index, sealed)
+        : openMiddle(key, header, index, sealed);
+      opened.catch(() => undefined);
+      inFlight.push({ opened, last });
       index += 1;
+    }
+  };
+
+  const step = async (controller: ReadableStreamDefaultController<Uint8Array>) => {
+    await topUp();
+    const head = inFlight.shift()!;
+    const opened = await head.opened;
+    if (!head.last) {
       controller.enqueue(opened);
       return;
     }
-    const opened = await openFinal(key, header, index, state.queue.take(state.queue.length));
+    // The source has ended, so the hash covers every byte received.
     if (!bytesEqual(state.hasher.digest(), expected)) {
       throw new VaultCryptoError('content_hash_mismatch', 'the object is not the anchored one');
     }

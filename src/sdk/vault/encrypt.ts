@@ -11,6 +11,7 @@ import { VaultCryptoError } from './errors.js';
 import {
   CHUNK_COUNT_MAX,
   CHUNK_SIZE_BYTES_DEFAULT,
+  CHUNKS_IN_FLIGHT,
   chunkNonce,
   encodeHeader,
   type Header,
@@ -110,19 +111,31 @@ export async function encryptDocument(
     controller.enqueue(bytes);
   };
 
+  // Chunks sealed ahead of the consumer, in order: WebCrypto encrypts on worker threads while
+  // this thread hashes and hands out the previous ones.
+  const inFlight: { sealed: Promise<Uint8Array>; last: boolean }[] = [];
+  const topUp = async (): Promise<void> => {
+    while (inFlight.at(-1)?.last !== true && inFlight.length < CHUNKS_IN_FLIGHT) {
+      const last = await fillChunk(reader, queue, header.chunkSizeBytes, progress);
+      const chunk = queue.take(last ? queue.length : header.chunkSizeBytes);
+      progress.plaintextSizeBytes += chunk.length;
+      const sealed = sealChunk(key, header, { index: progress.index, last }, chunk);
+      sealed.catch(() => undefined);
+      inFlight.push({ sealed, last });
+      progress.index += 1;
+    }
+  };
+
   const ciphertext = new ReadableStream<Uint8Array>({
     start(controller) {
       emit(controller, header.bytes.slice());
     },
     async pull(controller) {
       try {
-        const last = await fillChunk(reader, queue, header.chunkSizeBytes, progress);
-        const chunk = queue.take(last ? queue.length : header.chunkSizeBytes);
-        progress.plaintextSizeBytes += chunk.length;
-        const position = { index: progress.index, last };
-        emit(controller, await sealChunk(key, header, position, chunk));
-        progress.index += 1;
-        if (last) {
+        await topUp();
+        const head = inFlight.shift()!;
+        emit(controller, await head.sealed);
+        if (head.last) {
           controller.close();
           await finish();
         }

@@ -19,6 +19,11 @@ export const CHUNK_SIZE_BYTES_DEFAULT = 1024 * 1024;
 /** Small chunks are allowed for tests; large ones are capped so a reader's buffer is bounded. */
 export const CHUNK_SIZE_BYTES_MIN = 64;
 export const CHUNK_SIZE_BYTES_MAX = 16 * 1024 * 1024;
+/**
+ * Chunks sealed or opened at once, ahead of the consumer: WebCrypto works on worker threads
+ * while the calling thread hashes and hands out earlier chunks.
+ */
+export const CHUNKS_IN_FLIGHT = 3;
 /** The counter is 32 bits; 2^32 chunks of 1 MiB is 4 PiB, far past any document. */
 export const CHUNK_COUNT_MAX = 2 ** 32;
 

@@ -16,7 +16,7 @@ export function patternBytes(seed: number, length: number): Uint8Array<ArrayBuff
   return out;
 }
 
-/** A stream of `totalBytes` in pieces of `pieceBytes`, each a fresh copy of one pattern block. */
+/** A stream of `totalBytes` in pieces of `pieceBytes`: views of one block nobody writes to. */
 export function generatedStream(
   totalBytes: number,
   pieceBytes = 64 * 1024,
@@ -30,7 +30,7 @@ export function generatedStream(
         return;
       }
       const length = Math.min(pieceBytes, totalBytes - sent);
-      controller.enqueue(block.slice(0, length));
+      controller.enqueue(block.subarray(0, length));
       sent += length;
     },
   });
