@@ -217,6 +217,14 @@ describe('vault routes: the gate', () => {
       assert.equal(response.status, 403);
       assert.equal(await problemCode(response), 'forbidden');
     }
+    const erasedOnChain = createVaultRoutes({
+      backend,
+      gate: refusing({
+        authorizeRead: async () => ({ allowed: false, reason: 'record erased', erased: true }),
+      }),
+    });
+    const gone = await erasedOnChain.request(`/v1/vault/objects/${hash}`);
+    assert.equal(gone.status, 410);
   });
 
   test('each object read is audited once; one that cannot be audited is not served', async () => {

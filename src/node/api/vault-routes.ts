@@ -9,7 +9,7 @@ import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { KeyWrapAddress, VaultBackend } from '../vault/vault-backend.js';
 import { isVaultAddress, VAULT_LIMITS_DEFAULT, VaultError } from '../vault/vault-backend.js';
-import type { Requester, VaultGate } from '../vault/vault-gate.js';
+import type { GateDecision, Requester, VaultGate } from '../vault/vault-gate.js';
 import { type ProblemCode, problem, problemResponse } from './problem.js';
 
 export interface VaultRouteDependencies {
@@ -56,9 +56,9 @@ async function authenticate(gate: VaultGate, c: Context): Promise<Requester> {
   return result.requester;
 }
 
-function ensureAllowed(decision: { allowed: boolean; reason: string }): void {
+function ensureAllowed(decision: GateDecision): void {
   if (!decision.allowed) {
-    throw new VaultProblem('forbidden', decision.reason);
+    throw new VaultProblem(decision.erased === true ? 'gone' : 'forbidden', decision.reason);
   }
 }
 
@@ -127,7 +127,8 @@ function registerObjectRoutes(
   app.get('/v1/vault/objects/:hash', async (c) => {
     const hash = address(c, 'hash');
     const requester = await authenticate(gate, c);
-    const decision = await gate.authorizeRead({ hash, requester, target: { kind: 'object' } });
+    const target = { kind: 'object' as const };
+    const decision = await gate.authorizeRead({ hash, requester, target, request: c.req.raw });
     ensureAllowed(decision);
     const read = await backend.getObject(hash);
     if (read.status !== 'found') {
@@ -203,7 +204,7 @@ function registerKeyWrapRoutes(
     const { hash, recipient } = keyAddress(c);
     const requester = await authenticate(gate, c);
     const target = { kind: 'key_wrap' as const, recipient };
-    ensureAllowed(await gate.authorizeRead({ hash, requester, target }));
+    ensureAllowed(await gate.authorizeRead({ hash, requester, target, request: c.req.raw }));
     const read = await backend.getKeyWrap({ hash, recipient });
     if (read.status !== 'found') {
       throw notFound(read.status, 'key wrap');

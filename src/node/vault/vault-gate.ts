@@ -9,11 +9,12 @@
  *   Ed25519 key in chain state at the current height, with a freshness window against replay;
  * - authorizeUpload: the member has a clinical role at this custodian, or is a registered
  *   patient device; the declared size is within the custodian's quota;
- * - authorizeRead: the record anchored with this content hash is readable by the requester at
- *   the current height: the patient, the author, an active grant whose scope covers the
- *   record, or an open break-glass; the decision's auditContext names which;
- * - recordRead: submit the custodian-signed audit event (who, what, when, under which grant
- *   or break-glass) before a byte is served; if it cannot be recorded, nothing is served;
+ * - authorizeRead: find the record version anchored with this content hash, then run the
+ *   consent `check` (docs/spec/consent.md, "The vault gatekeeper") for the requester and the
+ *   purpose of use the request declares, at the latest header time; a refusal for an erased
+ *   record sets `erased` (410); the decision's auditContext names the grant or break-glass;
+ * - recordRead: submit `recordAccess` signed by the vault's service key and wait for an ok
+ *   receipt before a byte is served; a non-ok receipt or a failure means nothing is served;
  * - authorizeKeyWrite: the patient (owner) or a grant transaction naming that recipient;
  * - authorizeErase: the custodian acting on the patient's erasure transaction.
  */
@@ -29,6 +30,8 @@ export interface GateDecision {
   allowed: boolean;
   /** Shown to the caller on refusal; never PHI, at most a grant id or a missing scope. */
   reason: string;
+  /** On refusal: the record was erased on chain (consent.record_erased), so answer 410. */
+  erased?: boolean;
 }
 
 /** What the audit event for one read needs; built by authorizeRead, consumed by recordRead. */
@@ -57,6 +60,8 @@ export interface VaultGate {
     hash: string;
     requester: Requester;
     target: ReadTarget;
+    /** For what the gate reads from the request itself, such as the purpose of use. */
+    request: Request;
   }): Promise<ReadDecision>;
   /** Called once per object read, after authorization and before the first byte is sent. */
   recordRead(context: AuditContext): Promise<void>;
