@@ -22,6 +22,7 @@ import type {
   TransactionProof,
 } from './api-types.js';
 import { MedchainApiError, MedchainNetworkError, type Problem } from './errors.js';
+import { bodySha256Hex, signRequestHeaders } from './request-auth.js';
 import { type ServerSentEvent, ServerSentEventParser } from './sse.js';
 import { buildTransaction, type TransactionCall } from './transactions.js';
 
@@ -31,6 +32,11 @@ export interface MedchainClientOptions {
   /** Where the node's API listens, e.g. http://127.0.0.1:8080. */
   baseUrl: string;
   fetch?: FetchFunction;
+  /**
+   * Signs every request with this member key (docs/spec/auth.md), as the node requires for
+   * protected data: consent and records queries and the vault.
+   */
+  auth?: Signer;
 }
 
 export interface SubmitOptions {
@@ -55,20 +61,23 @@ export interface EventsOptions {
 
 type QueryParams = Record<string, string | number | boolean>;
 
-interface RequestOptions {
+export interface RequestOptions {
   body?: unknown;
   query?: QueryParams;
   signal?: AbortSignal;
   accept?: string;
+  headers?: Record<string, string>;
 }
 
 export class MedchainClient {
   readonly baseUrl: string;
+  readonly auth: Signer | undefined;
   private readonly fetchFunction: FetchFunction;
   private chainIdCached: string | undefined;
 
   constructor(options: MedchainClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.auth = options.auth;
     // Looked up at call time, not bound now, so a global replaced later is still honoured.
     this.fetchFunction = options.fetch ?? ((request) => globalThis.fetch(request));
   }
@@ -193,7 +202,7 @@ export class MedchainClient {
     }
   }
 
-  private async json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+  async json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     const response = await this.request(method, path, options);
     const text = await readText(response);
     try {
@@ -205,17 +214,40 @@ export class MedchainClient {
     }
   }
 
-  /** Sends a request; an answer that is not 2xx becomes a MedchainApiError. */
-  private async request(method: string, path: string, options: RequestOptions): Promise<Response> {
+  /**
+   * Sends a request and answers the raw response (signed when the client has `auth`); a
+   * status that is not 2xx becomes a MedchainApiError. `body` is sent as given: bytes are
+   * hashed into the signature, JSON values are serialized first.
+   */
+  async request(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
     const url = new URL(this.baseUrl + path);
     for (const [name, value] of Object.entries(options.query ?? {})) {
       url.searchParams.set(name, String(value));
     }
-    const headers: Record<string, string> = { accept: options.accept ?? 'application/json' };
+    const headers: Record<string, string> = {
+      accept: options.accept ?? 'application/json',
+      ...options.headers,
+    };
     const init: RequestInit = { method, headers };
-    if (options.body !== undefined) {
+    let bodyText: string | Uint8Array | undefined;
+    if (options.body instanceof Uint8Array) {
+      headers['content-type'] ??= 'application/octet-stream';
+      bodyText = options.body;
+      init.body = options.body as Uint8Array<ArrayBuffer>;
+    } else if (options.body !== undefined) {
       headers['content-type'] = 'application/json';
-      init.body = JSON.stringify(options.body);
+      bodyText = JSON.stringify(options.body);
+      init.body = bodyText;
+    }
+    if (this.auth !== undefined) {
+      Object.assign(
+        headers,
+        signRequestHeaders(this.auth, {
+          method,
+          pathAndQuery: url.pathname + url.search,
+          bodySha256: bodySha256Hex(bodyText),
+        }),
+      );
     }
     if (options.signal !== undefined) {
       init.signal = options.signal;

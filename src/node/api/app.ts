@@ -7,9 +7,12 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { streamSSE } from 'hono/streaming';
 import { isHex } from '../../protocol/core/bytes.js';
+import { pureCrypto } from '../../protocol/core/crypto.js';
+import { Authenticator, authRoutes, type StateLookup } from './auth.js';
 import type { ApiBackend } from './backend.js';
 import { openApiDocument } from './openapi.js';
 import { problem, problemResponse, type ProblemCode } from './problem.js';
+import { authorizeStateQuery, PROTECTED_MODULES } from './state-policy.js';
 
 export interface ApiOptions {
   /** Largest body for POST /v1/tx. */
@@ -18,6 +21,27 @@ export interface ApiOptions {
   batchBodyBytesMax?: number;
   batchSizeMax?: number;
   waitTimeoutMsMax?: number;
+  /** Authenticates members (docs/spec/auth.md); default: one over this backend's state. */
+  authenticator?: Authenticator;
+  /** The vault's routes (createVaultRoutes with the node's real gate), mounted when given. */
+  vault?: Hono;
+}
+
+/** One query's value from committed state, without the proof the HTTP answer carries. */
+export function backendLookup(backend: ApiBackend): StateLookup {
+  return (module, name, params) => {
+    const answer = backend.query(module, name, params);
+    return 'code' in answer ? null : answer.value;
+  };
+}
+
+/** An Authenticator reading keys from the backend's state at the current height. */
+export function backendAuthenticator(backend: ApiBackend): Authenticator {
+  return new Authenticator({
+    lookup: backendLookup(backend),
+    verify: (publicKey, message, signature) =>
+      pureCrypto.verifyEd25519(signature, message, publicKey),
+  });
 }
 
 const DEFAULTS = {
@@ -38,7 +62,9 @@ class RequestProblem extends Error {
 }
 
 export function createApi(backend: ApiBackend, options: ApiOptions = {}): Hono {
-  const limits = { ...DEFAULTS, ...options };
+  const { authenticator, vault, ...rest } = options;
+  const limits = { ...DEFAULTS, ...rest };
+  const auth = authenticator ?? backendAuthenticator(backend);
   const app = new Hono();
   const tooLarge = (max: number) =>
     bodyLimit({
@@ -104,12 +130,16 @@ export function createApi(backend: ApiBackend, options: ApiOptions = {}): Hono {
     return c.json({ results });
   });
 
-  registerReads(app, backend);
+  registerReads(app, backend, auth);
   app.get('/v1/events', (c) => events(c, backend));
+  app.route('/', authRoutes(auth));
+  if (vault !== undefined) {
+    app.route('/', vault);
+  }
   return app;
 }
 
-function registerReads(app: Hono, backend: ApiBackend): void {
+function registerReads(app: Hono, backend: ApiBackend, auth: Authenticator): void {
   app.get('/v1/tx/:hash', (c) => {
     const hash = requireHash(c.req.param('hash'));
     const found = backend.transaction(hash);
@@ -150,8 +180,26 @@ function registerReads(app: Hono, backend: ApiBackend): void {
     }
     return c.json({ publicKey, ...backend.account(publicKey) });
   });
-  app.get('/v1/state/:module/:query', (c) => {
-    const answer = backend.query(c.req.param('module'), c.req.param('query'), c.req.query());
+  app.get('/v1/state/:module/:query', async (c) => {
+    const module = c.req.param('module');
+    const name = c.req.param('query');
+    const params = c.req.query();
+    if (PROTECTED_MODULES.includes(module)) {
+      // Who reads whose records is itself sensitive: authenticate, then check the object.
+      const authenticated = await auth.authenticate(c.req.raw);
+      if (!authenticated.ok) {
+        return problemResponse(problem('unauthenticated', authenticated.reason));
+      }
+      const decision = authorizeStateQuery(
+        authenticated.principal,
+        { module, name, params },
+        { lookup: backendLookup(backend), latestTime: () => backend.status().lastBlockTime },
+      );
+      if (!decision.ok) {
+        return problemResponse(problem('forbidden', decision.detail));
+      }
+    }
+    const answer = backend.query(module, name, params);
     if ('code' in answer) {
       return problemResponse(answer);
     }

@@ -4,10 +4,14 @@
  *   <dir>/network.json            chain id, the validators: keys, API and p2p addresses
  *   <dir>/genesis.json            the genesis document every operator can read and hash
  *   <dir>/keys/<org>-admin.json   organization admin keystores (demo: unencrypted, 0600)
+ *   <dir>/keys/<org>-service.json the organization's vault service member key (genesis member
+ *                                 `<org>-vault`, kind service): signs recordAccess and
+ *                                 confirmErasure for its vault
  *   <dir>/nodes/<name>/node.json  one validator's configuration
  *   <dir>/nodes/<name>/validator.json   its validator keystore (0600), also its TLS identity
  *   <dir>/nodes/<name>/chain.sqlite     its chain database
  *   <dir>/nodes/<name>/consensus.wal    its consensus write-ahead log
+ *   <dir>/nodes/<name>/vault/           its organization's vault (ciphertext and key wraps)
  *
  * The demo runs one validator per organization (hospital, clinic, payer, pharmacy, in that
  * order; `validators` picks the first N), each its own process with its own files.
@@ -84,6 +88,15 @@ export interface NodeConfig {
   /** Signature verification threads; default: one less than the cores, at least one. */
   verifierThreads?: number;
   consensus?: Partial<ConsensusTiming>;
+  /** The organization's vault service keystore; absent in directories made before vaults. */
+  serviceKey?: string;
+  /** The vault directory (default `vault`). */
+  vault?: string;
+}
+
+/** The genesis member id of an organization's vault service. */
+export function vaultServiceMemberId(organization: string): string {
+  return `${organization}-vault`;
 }
 
 export interface InitOptions {
@@ -134,13 +147,20 @@ export function initNetworkDirectory(options: InitOptions): {
   const roles = DEMO_ROLES.slice(0, count);
   const admins = {} as Record<(typeof DEMO_ROLES)[number], ParticipantKeys>;
   const validators = {} as Record<(typeof DEMO_ROLES)[number], ParticipantKeys>;
+  const services = {} as Record<(typeof DEMO_ROLES)[number], ParticipantKeys>;
   for (const role of DEMO_ROLES) {
     admins[role] = generateParticipantKeys();
     validators[role] = generateParticipantKeys();
-    const file = join(dir, 'keys', `${DEMO_ORGANIZATION_IDS[role]}-admin.json`);
+    services[role] = generateParticipantKeys();
+    const organization = DEMO_ORGANIZATION_IDS[role];
+    const createdAt = options.now;
     writeSecret(
-      file,
-      plaintextKeystore(admins[role], { label: `${role} admin`, createdAt: options.now }),
+      join(dir, 'keys', `${organization}-admin.json`),
+      plaintextKeystore(admins[role], { label: `${role} admin`, createdAt }),
+    );
+    writeSecret(
+      join(dir, 'keys', `${organization}-service.json`),
+      plaintextKeystore(services[role], { label: `${role} vault service`, createdAt }),
     );
   }
   const keys = Object.fromEntries(
@@ -157,6 +177,18 @@ export function initNetworkDirectory(options: InitOptions): {
     blockTimeMs: 100,
   });
   const validating = new Set<string>(roles.map((role) => DEMO_ORGANIZATION_IDS[role]));
+  for (const role of DEMO_ROLES) {
+    const organization = genesis.organizations.find((o) => o.id === DEMO_ORGANIZATION_IDS[role])!;
+    organization.members = [
+      {
+        id: vaultServiceMemberId(organization.id),
+        kind: 'service',
+        signingKey: toHexKey(services[role]),
+        encryptionKey: Buffer.from(services[role].encryption.publicKey).toString('hex'),
+        displayName: `${organization.name} vault`,
+      },
+    ];
+  }
   for (const organization of genesis.organizations) {
     if (!validating.has(organization.id)) {
       delete (organization as { validatorKey?: string }).validatorKey;
@@ -208,6 +240,8 @@ function writeNodeDirectory(
     wal: 'consensus.wal',
     blockTransactionsMax: 10_000,
     mempoolCapacity: 100_000,
+    serviceKey: `../../keys/${DEMO_ORGANIZATION_IDS[role]}-service.json`,
+    vault: 'vault',
   };
   writeFileSync(join(nodeDir, 'node.json'), `${JSON.stringify(config, null, 2)}\n`);
   return {

@@ -5,7 +5,7 @@
  */
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
-import { createApi } from '../api/app.js';
+import { type ApiOptions, createApi } from '../api/app.js';
 import type { MedchainNode } from './medchain-node.js';
 import { nodeBackend } from './node-backend.js';
 
@@ -59,9 +59,13 @@ export async function retryWhileBusy<T>(attempt: () => Promise<T>): Promise<T> {
   }
 }
 
-export async function serveApi(node: MedchainNode, api: string): Promise<RunningApi> {
+export async function serveApi(
+  node: MedchainNode,
+  api: string,
+  extras: Pick<ApiOptions, 'authenticator' | 'vault'> = {},
+): Promise<RunningApi> {
   const { hostname, port } = parseAddress(api);
-  const app = createApi(nodeBackend(node));
+  const app = createApi(nodeBackend(node), extras);
   const server = await retryWhileBusy(() => listenOnce(app, hostname, port));
   const address = server.address();
   const boundPort = typeof address === 'object' && address !== null ? address.port : port;

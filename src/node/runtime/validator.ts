@@ -2,7 +2,7 @@
  * One validator, as `medchain node --dir <nodeDir>` runs it in its own process: the node
  * (SQLite store, mempool, execution), its consensus write-ahead log, the TLS transport to
  * the other validators listed in network.json (only keys in the current validator set may
- * connect), the consensus driver, and the node's own HTTP API.
+ * connect), the consensus driver, its organization's vault, and the node's own HTTP API.
  *
  * Start order matters for crash safety: the WAL is checked before anything is signed (a
  * lost log refuses to start: amnesia), and the API opens last, so a client that reaches it
@@ -25,6 +25,7 @@ import {
 } from './network-directory.js';
 import { type OpenedNode, openNode } from './open-node.js';
 import { retryWhileBusy, serveApi } from './serve.js';
+import { openNodeVault } from './vault-service.js';
 
 export { AmnesiaError };
 
@@ -108,7 +109,12 @@ export async function runValidator(
     );
     driver.start();
     cleanup.unshift(() => driver.stop());
-    const api = await serveApi(node, config.api);
+    const vault = await openNodeVault(opened, logger);
+    cleanup.unshift(() => vault.stop());
+    const api = await serveApi(node, config.api, {
+      authenticator: vault.authenticator,
+      vault: vault.routes,
+    });
     cleanup.unshift(() => api.stop());
     let stopped = false;
     return {
