@@ -90,7 +90,7 @@ function officialExamples(type: string): string[] {
 }
 
 describe('conformance: the R4 schema validator', () => {
-  it('accepts the official R4 examples of every type the facade emits, rejects a broken one', () => {
+  it('accepts the official R4 examples of each type the facade emits, rejects a broken one', () => {
     let checked = 0;
     for (const type of [...FHIR_TYPES, 'CapabilityStatement', 'OperationOutcome']) {
       for (const path of officialExamples(type).slice(0, 20)) {

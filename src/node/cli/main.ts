@@ -7,11 +7,17 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { register as registerAccess } from './commands/access.js';
 import { register as registerBlock } from './commands/block.js';
+import { register as registerBreakGlass } from './commands/break-glass.js';
+import { register as registerConsent } from './commands/consent.js';
+import { register as registerErase } from './commands/erase.js';
+import { register as registerImport } from './commands/import.js';
 import { register as registerInit } from './commands/init.js';
 import { register as registerKeys } from './commands/keys.js';
 import { register as registerMember } from './commands/member.js';
 import { register as registerQuery } from './commands/query.js';
+import { register as registerRecord } from './commands/record.js';
 import { register as registerStatus } from './commands/status.js';
 import { register as registerTx } from './commands/tx.js';
 import { register as registerUp } from './commands/up.js';
@@ -28,6 +34,12 @@ const COMMANDS = [
   registerStatus,
   registerBlock,
   registerVerify,
+  registerImport,
+  registerRecord,
+  registerConsent,
+  registerAccess,
+  registerErase,
+  registerBreakGlass,
 ];
 
 /** The package version; found by walking up, since this file runs from src/ or dist/src/. */
