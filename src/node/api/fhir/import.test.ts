@@ -17,7 +17,7 @@ import { FhirFixture } from './test-fixture.js';
 
 const SALT = 'import-test-salt-0001';
 
-it('import fhir: encrypts, keeps ciphertext by hash, anchors for a pseudonymous patient', async () => {
+it('import fhir: encrypts, keeps ciphertext by hash, anchors for a pseudonym', async () => {
   const fx = new FhirFixture('fhir-import');
   const patient = pseudonymousPatientId(SALT, 'synthea-1');
   fx.commit([
