@@ -9,6 +9,7 @@ import { streamSSE } from 'hono/streaming';
 import { isHex } from '../../protocol/core/bytes.js';
 import { pureCrypto } from '../../protocol/core/crypto.js';
 import { Authenticator, authRoutes, type StateLookup } from './auth.js';
+import { fhirRoutesFor } from './fhir/auth.js';
 import type { ApiBackend } from './backend.js';
 import { openApiDocument } from './openapi.js';
 import { problem, problemResponse, type ProblemCode } from './problem.js';
@@ -133,6 +134,7 @@ export function createApi(backend: ApiBackend, options: ApiOptions = {}): Hono {
   registerReads(app, backend, auth);
   app.get('/v1/events', (c) => events(c, backend));
   app.route('/', authRoutes(auth));
+  app.route('/fhir/R4', fhirRoutesFor(backend, auth));
   if (vault !== undefined) {
     app.route('/', vault);
   }
