@@ -416,7 +416,7 @@ describe('fhir facade: erasure', () => {
 });
 
 describe('fhir facade: mounted in the API', () => {
-  it('serves metadata openly, refuses an unauthenticated read with an OperationOutcome', async () => {
+  it('serves metadata openly, refuses an anonymous read with an OperationOutcome', async () => {
     const metadata = await fx.memory.request('/fhir/R4/metadata');
     assert.equal(metadata.status, 200);
     assert.equal(((await metadata.json()) as Json).resourceType, 'CapabilityStatement');
