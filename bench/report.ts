@@ -107,6 +107,7 @@ export function resultsMarkdown(result: SuiteResult, chartPath: string): string 
       `Node ${machine.node}, ${machine.platform}. Load average (1 / 5 / 15 min) at the start ` +
       `${load(machine.loadAverage)}, at the end ${load(result.loadAverageEnd)}.`,
     '',
+    ...noiseWarning(result),
     '### Ratios',
     '',
     '| Ratio | Value | Numerator | Denominator | Target |',
@@ -127,6 +128,20 @@ export function resultsMarkdown(result: SuiteResult, chartPath: string): string 
     ...growthAndLimits(result),
   ];
   return lines.join('\n');
+}
+
+/** A loaded machine shares its two cores with the run: say so next to the numbers. */
+function noiseWarning(result: SuiteResult): string[] {
+  const loadMax = Math.max(result.machine.loadAverage[0], result.loadAverageEnd[0]);
+  if (loadMax <= 1) {
+    return [];
+  }
+  return [
+    `**Noisy run**: the 1-minute load average reached ${loadMax.toFixed(2)} on ` +
+      `${result.machine.cores} cores, so other work took CPU from the processes measured. ` +
+      'Compare ratios measured in the same run; do not compare these figures across runs.',
+    '',
+  ];
 }
 
 function growthAndLimits(result: SuiteResult): string[] {
