@@ -12,6 +12,7 @@ import { Authenticator, authRoutes, type StateLookup } from './auth.js';
 import { fhirRoutesFor } from './fhir/auth.js';
 import type { ApiBackend } from './backend.js';
 import { openApiDocument } from './openapi.js';
+import { EVENTS_QUEUED_MAX, SubscriberQueue } from './subscriber-queue.js';
 import { problem, problemResponse, type ProblemCode } from './problem.js';
 import { authorizeStateQuery, PROTECTED_MODULES } from './state-policy.js';
 
@@ -261,56 +262,6 @@ function parseTimeout(text: string | undefined, max: number): number {
   return Math.min(Number(text), max);
 }
 
-/** Events one subscriber may have waiting before it is told it fell behind. */
-const EVENTS_QUEUED_MAX = 10_000;
-
-interface QueuedEvent {
-  event: string;
-  data: string;
-}
-
-/**
- * One subscriber's bounded queue. Past the limit it drops the block that was being
- * queued (so the client sees only whole blocks) and records where to resume.
- */
-class SubscriberQueue {
-  private items: QueuedEvent[] = [];
-  private head = 0;
-  /** Index in `items` of the newest block event, and that block's height. */
-  private blockStart = 0;
-  private blockHeight = 0;
-  resumeFrom: number | undefined;
-
-  push(event: string, data: { height: number }): void {
-    if (this.resumeFrom !== undefined) {
-      return;
-    }
-    if (event === 'block') {
-      this.blockStart = this.items.length;
-      this.blockHeight = data.height;
-    }
-    if (this.items.length - this.head >= EVENTS_QUEUED_MAX) {
-      this.items.length = Math.max(this.head, this.blockStart);
-      this.resumeFrom = this.blockHeight;
-      return;
-    }
-    this.items.push({ event, data: JSON.stringify(data) });
-  }
-
-  next(): QueuedEvent | undefined {
-    if (this.head >= this.items.length) {
-      return undefined;
-    }
-    const item = this.items[this.head++]!;
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.blockStart -= this.head;
-      this.head = 0;
-    }
-    return item;
-  }
-}
-
 /**
  * Server-sent events. A subscriber that stops reading is never allowed to grow memory
  * without bound, and never silently loses events either: past the limit the stream sends
@@ -321,7 +272,7 @@ function events(c: Context, backend: ApiBackend): Response {
   const from = c.req.query('from');
   const fromHeight = from === undefined ? undefined : parseHeight(from);
   return streamSSE(c, async (stream) => {
-    const queue = new SubscriberQueue();
+    const queue = new SubscriberQueue(EVENTS_QUEUED_MAX);
     let wake: (() => void) | undefined;
     const push = (event: string, data: { height: number }) => {
       queue.push(event, data);
