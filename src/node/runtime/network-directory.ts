@@ -239,7 +239,8 @@ function writeNodeDirectory(
     database: 'chain.sqlite',
     wal: 'consensus.wal',
     blockTransactionsMax: 10_000,
-    mempoolCapacity: 100_000,
+    // Three full blocks: enough to keep proposals full, small enough to bound memory.
+    mempoolCapacity: 30_000,
     serviceKey: `../../keys/${DEMO_ORGANIZATION_IDS[role]}-service.json`,
     vault: 'vault',
   };
