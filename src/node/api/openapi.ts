@@ -200,6 +200,92 @@ function paths() {
         responses: { 200: { description: 'text/event-stream' } },
       },
     },
+    ...authPaths(),
+    ...vaultPaths(),
+    '/fhir/R4/metadata': {
+      get: {
+        summary: 'FHIR R4 CapabilityStatement; the facade is described there (docs/spec/fhir.md)',
+        responses: { 200: { description: 'application/fhir+json' } },
+      },
+    },
+  };
+}
+
+const member = [{ medchainSignature: [] }, { bearerToken: [] }];
+const unauthenticated = problemResponse('no valid signature or token');
+
+function authPaths() {
+  return {
+    '/v1/auth/challenge': {
+      post: {
+        summary: 'A one-time challenge for a member key to sign (docs/spec/auth.md)',
+        responses: { 200: { description: 'challenge' } },
+      },
+    },
+    '/v1/auth/token': {
+      post: {
+        summary: 'A short-lived bearer token for a signed challenge',
+        responses: { 200: { description: 'token' }, 401: unauthenticated },
+      },
+    },
+    '/v1/auth/whoami': {
+      get: {
+        summary: 'The member a request authenticates as',
+        security: member,
+        responses: { 200: { description: 'member' }, 401: unauthenticated },
+      },
+    },
+  };
+}
+
+function vaultPaths() {
+  const hash = { name: 'hash', in: 'path', required: true, schema: hex(32, 'SHA-256') };
+  const recipient = { name: 'recipient', in: 'path', required: true, schema: hex(32, 'key') };
+  const refused = {
+    401: unauthenticated,
+    403: problemResponse('not allowed: no consent, wrong organization or role'),
+    410: problemResponse("erased at the patient's request"),
+  };
+  return {
+    '/v1/vault/objects': {
+      put: {
+        summary: 'Upload a ciphertext (streamed); stored under its SHA-256',
+        security: member,
+        responses: {
+          201: { description: 'stored' },
+          413: problemResponse('too large'),
+          ...refused,
+        },
+      },
+    },
+    '/v1/vault/objects/{hash}': {
+      get: {
+        summary: 'Download a ciphertext after the consent check and an on-chain audit event',
+        security: member,
+        parameters: [hash],
+        responses: { 200: { description: 'application/octet-stream' }, ...refused },
+      },
+      delete: {
+        summary: "Erase: destroy the ciphertext and every key wrap after the patient's request",
+        security: member,
+        parameters: [hash],
+        responses: { 204: { description: 'erased' }, ...refused },
+      },
+    },
+    '/v1/vault/objects/{hash}/keys/{recipient}': {
+      put: {
+        summary: 'Store a document key wrapped for a recipient (HPKE)',
+        security: member,
+        parameters: [hash, recipient],
+        responses: { 204: { description: 'stored' }, ...refused },
+      },
+      get: {
+        summary: 'Fetch the document key wrapped for a recipient',
+        security: member,
+        parameters: [hash, recipient],
+        responses: { 200: { description: 'key wrap' }, ...refused },
+      },
+    },
   };
 }
 
@@ -219,6 +305,17 @@ export function openApiDocument(
     },
     servers: [{ url: '/' }],
     paths: paths(),
-    components: { schemas },
+    components: {
+      schemas,
+      securitySchemes: {
+        medchainSignature: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'authorization',
+          description: 'Medchain keyId=…, ts=…, nonce=…, sig=… (docs/spec/auth.md)',
+        },
+        bearerToken: { type: 'http', scheme: 'bearer' },
+      },
+    },
   };
 }

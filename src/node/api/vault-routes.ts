@@ -3,7 +3,7 @@
  * VaultGate (authentication, consent, audit). Bodies stream both ways: an upload goes from
  * the request's ReadableStream to the backend, a download from the backend to the response,
  * so a 1 GB object never sits in memory. Failures become problem+json here, in one place.
- * Not yet mounted in app.ts; wire with `app.route('/', createVaultRoutes(deps))`.
+ * Mounted by app.ts for each node, behind the real gate (src/node/vault/gate.ts).
  */
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
