@@ -19,3 +19,4 @@ export * from './request-auth.js';
 export * from './sse.js';
 export * from './transactions.js';
 export * from './verify.js';
+export * from './vault/index.js';
