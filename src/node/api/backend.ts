@@ -7,6 +7,7 @@ import type { JsonValue } from '../../protocol/core/canonical.js';
 import type { Hash } from '../../protocol/core/hash.js';
 import type { BlockHeader, CommitCertificate, Receipt } from '../../protocol/ledger/block.js';
 import type { Transaction } from '../../protocol/ledger/transaction.js';
+import type { TransactionProof } from '../../sdk/api-types.js';
 import type { StoredTransaction } from '../storage/chain-store.js';
 import type { Problem } from './problem.js';
 
@@ -21,24 +22,8 @@ export interface NodeStatus {
   version: string;
 }
 
-export interface MerklePathProof {
-  leafIndex: number;
-  treeSize: number;
-  path: string[];
-}
-
-export interface TransactionProof {
-  hash: string;
-  height: number;
-  index: number;
-  transaction: Transaction;
-  receipt: Receipt;
-  header: BlockHeader;
-  blockHash: string;
-  transactionProof: MerklePathProof;
-  receiptProof: MerklePathProof;
-  commit: CommitCertificate;
-}
+/** Wire types shared with clients are declared once, in the SDK, so the two cannot drift. */
+export type { MerklePath as MerklePathProof, TransactionProof } from '../../sdk/api-types.js';
 
 export interface BlockView {
   hash: string;
