@@ -30,6 +30,9 @@ export function parseAddress(text: string): { hostname: string; port: number } {
   return { hostname: match[1]!.replace(/^\[|\]$/g, ''), port };
 }
 
+/** Longer than any client's idle timeout, so the client, not the server, closes idle sockets. */
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
 function listenOnce(
   app: ReturnType<typeof createApi>,
   hostname: string,
@@ -37,7 +40,13 @@ function listenOnce(
 ): Promise<Server> {
   return new Promise<Server>((resolve, reject) => {
     const started = serve({ fetch: app.fetch, hostname, port }, () => resolve(started as Server));
-    (started as Server).once('error', reject);
+    const server = started as Server;
+    // Clients close idle keep-alive connections first (undici after 4 s). With the server's
+    // default of 5 s, a block that holds the event loop longer lets the server's timer fire
+    // on a socket the client has just reused for a POST, which fails with EPIPE.
+    server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+    server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
+    server.once('error', reject);
   });
 }
 
