@@ -8,12 +8,16 @@ import type { SignatureLimit } from './signature-limit.js';
 import type { Ratio } from './suite-result.js';
 
 export const PENDING = [
-  'Validators 4 and 7: one validator only until BFT consensus lands; the rounds take ' +
-    'the validator count from the network directory, so they extend without new code.',
-  'Record-anchor and consent workloads: the health-records and consent modules are not ' +
-    'in the chain yet (bench/workloads.ts lists them as pending).',
-  "medchain against MedRec's full shape (register, add a record pointer, grant a viewer): " +
-    'the MedRec-style round runs, the medchain side waits for those modules.',
+  'Validators 7: `medchain init` makes at most four demo organizations, each ' +
+    'running one validator; a seven-organization network needs more demo ' +
+    'organizations (the rounds take the validator count from the network ' +
+    'directory).',
+  'Record-anchor and consent workloads: the records and consent modules are in ' +
+    'the chain, but their workloads are not written yet (bench/workloads.ts lists ' +
+    'them as pending).',
+  "medchain against MedRec's full shape (register, add a record pointer, grant a " +
+    'viewer): the MedRec-style round runs; the medchain side waits for those ' +
+    'workloads.',
 ];
 
 function best(
