@@ -8,18 +8,13 @@ import type { Crypto } from '../../core/crypto.js';
 import { object } from '../engine/args.js';
 import { type ActionDefinition, failure, OK } from '../engine/module.js';
 import { checkPatient } from './authorize.js';
+import { version } from './fields.js';
 import {
-  category,
-  contentHash,
-  locator,
-  memberId,
-  recordId,
-  resourceType,
-  signature,
-  sizeBytes,
-  version,
-} from './fields.js';
-import { checkNewVersion, saveNewVersion, type VersionFields } from './new-version.js';
+  checkNewVersion,
+  saveNewVersion,
+  VERSION_FIELD_SHAPES,
+  type VersionFields,
+} from './new-version.js';
 import { RECORDS_RESULTS } from './results.js';
 import { loadRecord } from './state.js';
 import { VERSIONS_MAX } from './types.js';
@@ -30,15 +25,8 @@ export function amendRecordAction(crypto: Crypto): ActionDefinition<AmendRecordP
   return {
     name: 'amendRecord',
     args: object({
-      id: recordId,
+      ...VERSION_FIELD_SHAPES,
       previousVersion: version,
-      resourceType,
-      category,
-      contentHash,
-      sizeBytes,
-      locator,
-      author: memberId,
-      signature,
     }),
     execute(context, args) {
       const head = loadRecord(context.get, args.id);

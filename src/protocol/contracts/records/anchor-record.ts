@@ -7,17 +7,13 @@ import type { Crypto } from '../../core/crypto.js';
 import { object } from '../engine/args.js';
 import { type ActionDefinition, failure, OK } from '../engine/module.js';
 import { checkPatient } from './authorize.js';
+import { memberId } from './fields.js';
 import {
-  category,
-  contentHash,
-  locator,
-  memberId,
-  recordId,
-  resourceType,
-  signature,
-  sizeBytes,
-} from './fields.js';
-import { checkNewVersion, saveNewVersion, type VersionFields } from './new-version.js';
+  checkNewVersion,
+  saveNewVersion,
+  VERSION_FIELD_SHAPES,
+  type VersionFields,
+} from './new-version.js';
 import { RECORDS_RESULTS } from './results.js';
 import { indexPatientRecord, loadRecord } from './state.js';
 
@@ -27,15 +23,8 @@ export function anchorRecordAction(crypto: Crypto): ActionDefinition<AnchorRecor
   return {
     name: 'anchorRecord',
     args: object({
-      id: recordId,
+      ...VERSION_FIELD_SHAPES,
       patient: memberId,
-      resourceType,
-      category,
-      contentHash,
-      sizeBytes,
-      locator,
-      author: memberId,
-      signature,
     }),
     execute(context, args) {
       if (loadRecord(context.get, args.id) !== undefined) {

@@ -6,6 +6,16 @@
 import type { Crypto } from '../../core/crypto.js';
 import { type ActionContext, failure } from '../engine/module.js';
 import { type Checked, checkAuthor } from './authorize.js';
+import {
+  category,
+  contentHash,
+  locator,
+  memberId,
+  recordId,
+  resourceType,
+  signature,
+  sizeBytes,
+} from './fields.js';
 import { RECORDS_RESULTS } from './results.js';
 import { saveRecord, saveVersion } from './state.js';
 import type { Anchor, Category, RecordHead, ResourceType } from './types.js';
@@ -20,6 +30,18 @@ export type VersionFields = {
   locator: string;
   author: string;
   signature: string;
+};
+
+/** The argument shapes of the fields every version carries, shared by anchor and amend. */
+export const VERSION_FIELD_SHAPES = {
+  id: recordId,
+  resourceType,
+  category,
+  contentHash,
+  sizeBytes,
+  locator,
+  author: memberId,
+  signature,
 };
 
 export function checkNewVersion(
