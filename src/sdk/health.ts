@@ -23,17 +23,12 @@ import {
   recordStatementBytes,
 } from '../protocol/contracts/records/statement.js';
 import { type Bytes, concatBytes, toHex, utf8 } from '../protocol/core/bytes.js';
-import type { JsonObject } from '../protocol/core/canonical.js';
 import type { Crypto, Signer } from '../protocol/core/crypto.js';
 import { type Transaction, transactionHash } from '../protocol/ledger/transaction.js';
-import { action, type TransactionCall } from './transactions.js';
+import { call } from './transactions.js';
 
 export type { RecordStatement } from '../protocol/contracts/records/statement.js';
 export { recordStatementBytes } from '../protocol/contracts/records/statement.js';
-
-function call<T extends object>(module: string, name: string): (args: T) => TransactionCall {
-  return (args) => action(module, name, args as unknown as JsonObject);
-}
 
 /** Typed shorthands for the records module's actions. */
 export const records = {

@@ -79,7 +79,7 @@ export function action(module: string, name: string, args: JsonObject = {}): Tra
 }
 
 /** Argument types come from the module itself, so a changed action fails to compile here. */
-function call<T extends object>(module: string, name: string): (args: T) => TransactionCall {
+export function call<T extends object>(module: string, name: string): (args: T) => TransactionCall {
   return (args) => action(module, name, args as unknown as JsonObject);
 }
 
