@@ -419,6 +419,62 @@ describe('consent: authorization failures', () => {
   });
 });
 
+describe('consent: emergency key release [R-CONSENT-5]', () => {
+  it('logs a key release only under a break-glass, and shows it in the access log', () => {
+    const chain = scenarioChain();
+    const opened = chain.submit('dr-emergency', {
+      module: 'consent',
+      action: 'breakGlass',
+      args: {
+        patient: 'pt-0001',
+        reason: 'patient-unconscious',
+        justificationHash: 'cd'.repeat(32),
+        durationMs: 60_000,
+      },
+    });
+    expectOk(opened.receipt);
+    const args = { accessor: 'dr-emergency', record: LAB.id, version: 1, purpose: 'treatment' };
+    const released = chain.act('svc-hospital', 'consent', 'recordAccess', {
+      ...args,
+      breakGlass: opened.id,
+      keyRelease: 'escrow',
+    });
+    expectOk(released);
+    assert.equal(released.events[0]?.attributes.keyRelease, 'escrow');
+    assert.equal(released.events[0]?.attributes.flagged, true);
+    const plain = chain.act('svc-hospital', 'consent', 'recordAccess', {
+      ...args,
+      breakGlass: opened.id,
+    });
+    expectOk(plain);
+    assert.equal('keyRelease' in (plain.events[0]?.attributes ?? {}), false);
+    const log = accesses(chain).filter((entry) => entry.kind === 'access');
+    assert.deepEqual(
+      log.map((entry) => (entry.kind === 'access' ? (entry.keyRelease ?? null) : null)),
+      ['escrow', null],
+    );
+
+    const grantId = grant(chain);
+    const underGrant = { ...args, accessor: 'dr-clinic', grant: grantId, keyRelease: 'escrow' };
+    expectFail(
+      chain.act('svc-hospital', 'consent', 'recordAccess', underGrant),
+      'invalid_arguments',
+    );
+    const unknown = { ...args, breakGlass: opened.id, keyRelease: 'custodian' };
+    expectFail(chain.act('svc-hospital', 'consent', 'recordAccess', unknown), 'invalid_arguments');
+    // Once the window closes the chain refuses the release like any other read.
+    chain.time += 2 * 60_000;
+    expectFail(
+      chain.act('svc-hospital', 'consent', 'recordAccess', {
+        ...args,
+        breakGlass: opened.id,
+        keyRelease: 'escrow',
+      }),
+      'consent.break_glass_inactive',
+    );
+  });
+});
+
 describe('consent: determinism', () => {
   it('the same transactions give the same receipts and the same state', () => {
     const run = () => {

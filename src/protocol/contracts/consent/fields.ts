@@ -7,12 +7,14 @@ import {
   BREAK_GLASS_DURATION_MS_MIN,
   BREAK_GLASS_REASONS,
   GRANTEE_KINDS,
+  KEY_RELEASES,
   PURPOSES,
   SCOPE_RECORD_IDS_MAX,
 } from './types.js';
 
 export const purpose = oneOf(PURPOSES);
 export const granteeKind = oneOf(GRANTEE_KINDS);
+export const keyRelease = oneOf(KEY_RELEASES);
 export const consensusTimeMs = integer({ min: 0, max: Number.MAX_SAFE_INTEGER });
 export const transactionId = hex(32, 'a transaction hash');
 export const breakGlassReason = oneOf(BREAK_GLASS_REASONS);

@@ -4,6 +4,10 @@
  * under which grant or break-glass. [R-CONSENT-4] The chain logs only accesses it would
  * allow at this block: decideAccess is the same function the check query runs. The entry
  * goes into the patient's access log; reads under break-glass are flagged.
+ *
+ * `keyRelease: 'escrow'` marks the access at which the custodian's escrow service released
+ * the document key to a break-glass reader [R-CONSENT-5]; only a break-glass may carry it,
+ * so the patient sees in its own log every time a key left escrow, and under which opening.
  */
 import { fail, object, optional, type ParseResult } from '../engine/args.js';
 import { type ActionDefinition, failure, OK } from '../engine/module.js';
@@ -12,10 +16,10 @@ import { signsForCustodian } from '../records/authorize.js';
 import { memberId, recordId, version } from '../records/fields.js';
 import { loadRecord } from '../records/state.js';
 import { decideAccess } from './decide-access.js';
-import { purpose, transactionId } from './fields.js';
+import { keyRelease, purpose, transactionId } from './fields.js';
 import { CONSENT_RESULTS } from './results.js';
 import { logAccess } from './state.js';
-import type { Purpose } from './types.js';
+import type { KeyRelease, Purpose } from './types.js';
 
 export type RecordAccessParams = {
   accessor: string;
@@ -25,6 +29,8 @@ export type RecordAccessParams = {
   /** Exactly one of grant and breakGlass: the basis the gatekeeper decided on. */
   grant?: string;
   breakGlass?: string;
+  /** Set by a custodian's escrow service when it releases the document key (break-glass). */
+  keyRelease?: KeyRelease;
 };
 
 const shape = object({
@@ -34,12 +40,17 @@ const shape = object({
   purpose,
   grant: optional(transactionId),
   breakGlass: optional(transactionId),
+  keyRelease: optional(keyRelease),
 });
 
 function parse(value: unknown, field: string): ParseResult<RecordAccessParams> {
   const parsed = shape.parse(value, field);
   if (parsed.ok && (parsed.value.grant === undefined) === (parsed.value.breakGlass === undefined)) {
     return fail('grant', 'exactly one of grant and breakGlass is required');
+  }
+  if (parsed.ok && parsed.value.keyRelease !== undefined && parsed.value.grant !== undefined) {
+    // A grantee is given a key wrap by the patient; only an emergency reader needs escrow.
+    return fail('keyRelease', 'a key is released from escrow only under a break-glass');
   }
   return parsed;
 }
@@ -84,6 +95,7 @@ export const recordAccess: ActionDefinition<RecordAccessParams> = {
       purpose: args.purpose,
       basis: basis.kind,
       basisId: basis.id,
+      ...(args.keyRelease === undefined ? {} : { keyRelease: args.keyRelease }),
       height: context.height,
       time: context.time,
       transaction: context.transactionHash,
@@ -98,6 +110,7 @@ export const recordAccess: ActionDefinition<RecordAccessParams> = {
       purpose: args.purpose,
       basis: basis.kind,
       basisId: basis.id,
+      ...(args.keyRelease === undefined ? {} : { keyRelease: args.keyRelease }),
       flagged: basis.kind === 'break_glass',
     });
     return OK;

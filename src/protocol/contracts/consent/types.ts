@@ -71,6 +71,13 @@ export type PatientConsent = { patient: string; grants: number; accesses: number
 
 export type BasisKind = 'grant' | 'break_glass';
 
+/**
+ * How a reader without its own key wrap got the document key: `escrow` is a custodian's
+ * emergency key release under a break-glass (docs/adr/0006-emergency-key-release.md).
+ */
+export const KEY_RELEASES = ['escrow'] as const;
+export type KeyRelease = (typeof KEY_RELEASES)[number];
+
 /** One line of a patient's access log: a recorded read, or a break-glass opening. */
 export type AccessEntry =
   | {
@@ -83,6 +90,8 @@ export type AccessEntry =
       purpose: Purpose;
       basis: BasisKind;
       basisId: string;
+      /** Present only when the custodian released the document key along with the access. */
+      keyRelease?: KeyRelease;
       height: number;
       time: number;
       transaction: string;
