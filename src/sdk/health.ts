@@ -72,3 +72,12 @@ export function justificationCommitment(
 export function transactionId(crypto: Crypto, transaction: Transaction): string {
   return transactionHash(crypto, transaction);
 }
+
+/**
+ * The member id of an organization's emergency escrow service: a genesis member of kind
+ * `service` whose X25519 key is the escrow key document keys are also wrapped for, so the
+ * custodian can release a key to a break-glass reader (docs/adr/0006-emergency-key-release.md).
+ */
+export function escrowMemberId(organization: string): string {
+  return `${organization}-escrow`;
+}

@@ -14,6 +14,7 @@ import { encryptDocument } from '../../sdk/vault/encrypt.js';
 import { decodeKeyWrap, encodeKeyWrap } from '../../sdk/vault/key-wrap.js';
 import { collect, patternBytes, streamOf } from '../../sdk/vault/test-streams.js';
 import { DirectoryVaultBackend } from '../vault/directory-vault-backend.js';
+import type { EmergencyEscrow } from '../vault/emergency-release.js';
 import { MemoryVaultBackend } from '../vault/memory-vault-backend.js';
 import type { VaultBackend, VaultLimits } from '../vault/vault-backend.js';
 import { type AuditContext, allowAllGate, type VaultGate } from '../vault/vault-gate.js';
@@ -247,5 +248,68 @@ describe('vault routes: the gate', () => {
     const refused = await app.request(`/v1/vault/objects/${hash}`);
     assert.equal(refused.status, 500);
     assert.equal(reads.length, 1);
+  });
+});
+
+describe('vault routes: emergency key release', () => {
+  const hash = 'ab'.repeat(32);
+  const escrowKey = 'cd'.repeat(32);
+  const reader = 'ef'.repeat(32);
+  const refusingGate: VaultGate = {
+    ...allowAllGate,
+    authorizeKeyWrite: async () => ({ allowed: false, reason: 'the gate refuses' }),
+  };
+  const escrow: EmergencyEscrow = {
+    recipient: escrowKey,
+    release: async ({ recipient }) =>
+      recipient === reader
+        ? {
+            ok: true,
+            record: 'rec-7',
+            version: 1,
+            recipient,
+            wrap: new Uint8Array(81).fill(1),
+            breakGlass: '11'.repeat(32),
+            notAfter: 1,
+            audit: '22'.repeat(32),
+          }
+        : { ok: false, code: 'escrow_declined', reason: 'declined' },
+    authorizeEscrowWrite: async ({ wrap }) =>
+      wrap.length === 81
+        ? { ok: true, reason: 'escrowed' }
+        : { ok: false, code: 'invalid_params', reason: 'no' },
+  };
+  const post = (app: ReturnType<typeof createVaultRoutes>, recipient: string) =>
+    app.request(`/v1/vault/objects/${hash}/emergency-release/${recipient}`, { method: 'POST' });
+
+  test('answers the release as JSON and refusals as problem+json', async () => {
+    const backend = new MemoryVaultBackend();
+    const app = createVaultRoutes({ backend, gate: allowAllGate, escrow });
+    const released = await post(app, reader);
+    assert.equal(released.status, 200);
+    const body = (await released.json()) as { wrap: string; audit: string };
+    assert.equal(body.wrap, '01'.repeat(81));
+    assert.equal(body.audit, '22'.repeat(32));
+    const declined = await post(app, '00'.repeat(32));
+    assert.equal(declined.status, 409);
+    assert.equal(await problemCode(declined), 'escrow_declined');
+    assert.equal(await problemCode(await post(app, 'XYZ')), 'invalid_params');
+    const none = createVaultRoutes({ backend, gate: allowAllGate });
+    const unavailable = await post(none, reader);
+    assert.equal(unavailable.status, 409);
+    assert.equal(await problemCode(unavailable), 'escrow_unavailable');
+  });
+
+  test('the escrow decides writes to the escrow slot; the gate decides every other', async () => {
+    const backend = new MemoryVaultBackend();
+    const stored = await backend.putObject(streamOf(patternBytes(3, 100), 100));
+    assert.equal(stored.status, 'stored');
+    const object = stored.status === 'stored' ? stored.hash : '';
+    const app = createVaultRoutes({ backend, gate: refusingGate, escrow });
+    const put = (recipient: string, body: Uint8Array<ArrayBuffer>) =>
+      app.request(`/v1/vault/objects/${object}/keys/${recipient}`, { method: 'PUT', body });
+    assert.equal((await put(escrowKey, new Uint8Array(81).fill(1))).status, 201);
+    assert.equal(await problemCode(await put(escrowKey, new Uint8Array(3))), 'invalid_params');
+    assert.equal(await problemCode(await put(reader, new Uint8Array(81))), 'forbidden');
   });
 });

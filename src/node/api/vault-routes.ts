@@ -4,10 +4,18 @@
  * the request's ReadableStream to the backend, a download from the backend to the response,
  * so a 1 GB object never sits in memory. Failures become problem+json here, in one place.
  * Mounted by app.ts for each node, behind the real gate (src/node/vault/gate.ts).
+ *
+ * With an emergency escrow (src/node/vault/emergency-release.ts) the vault also serves
+ * `POST /v1/vault/objects/{hash}/emergency-release/{recipient}`, and writes to a document's
+ * escrow slot (the key wrap addressed to the escrow key) are decided by the escrow, not the
+ * gate: the author escrows once, the patient may decline or escrow again.
  */
+import type { Readable } from 'node:stream';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { KeyWrapAddress, VaultBackend } from '../vault/vault-backend.js';
+import { toHex } from '../../protocol/core/bytes.js';
+import type { EmergencyEscrow, EscrowRefusal } from '../vault/emergency-release.js';
+import type { KeyWrapAddress, UploadBody, VaultBackend } from '../vault/vault-backend.js';
 import { isVaultAddress, VAULT_LIMITS_DEFAULT, VaultError } from '../vault/vault-backend.js';
 import type { GateDecision, Requester, VaultGate } from '../vault/vault-gate.js';
 import { type ProblemCode, problem, problemResponse } from './problem.js';
@@ -15,6 +23,8 @@ import { type ProblemCode, problem, problemResponse } from './problem.js';
 export interface VaultRouteDependencies {
   backend: VaultBackend;
   gate: VaultGate;
+  /** Emergency key release; absent: break-glass readers get ciphertext only. */
+  escrow?: EmergencyEscrow;
 }
 
 export interface VaultRouteOptions {
@@ -74,6 +84,20 @@ function declaredSize(c: Context): number | undefined {
   return size;
 }
 
+/**
+ * Under @hono/node-server the Node request is read directly while nothing has started
+ * reading it: its web-stream wrapper costs a promise and a queue entry per 64 KiB socket
+ * read, about a sixth of the vault's CPU on a large upload. A request whose body something
+ * already read (a signed small body is hashed first) goes through the web stream as before.
+ */
+function uploadBody(c: Context): UploadBody {
+  const incoming = (c.env as { incoming?: Readable } | undefined)?.incoming;
+  if (incoming !== undefined && incoming.readableFlowing === null && !incoming.readableDidRead) {
+    return incoming;
+  }
+  return c.req.raw.body ?? emptyBody();
+}
+
 const emptyBody = () =>
   new ReadableStream<Uint8Array>({
     start: (controller) => controller.close(),
@@ -89,6 +113,7 @@ export function createVaultRoutes(
   app.onError(errorResponse);
   registerObjectRoutes(app, dependencies, objectSizeBytesMax);
   registerKeyWrapRoutes(app, dependencies, keyWrapBytesMax);
+  registerEmergencyRoutes(app, dependencies);
   return app;
 }
 
@@ -116,7 +141,7 @@ function registerObjectRoutes(
       throw new VaultProblem('payload_too_large', `body exceeds ${objectSizeBytesMax} bytes`);
     }
     ensureAllowed(await gate.authorizeUpload({ requester, declaredSizeBytes }));
-    const stored = await backend.putObject(c.req.raw.body ?? emptyBody());
+    const stored = await backend.putObject(uploadBody(c));
     if (stored.status === 'gone') {
       throw new VaultProblem('gone', 'this object was erased and cannot be stored again');
     }
@@ -174,7 +199,7 @@ function notFound(status: 'missing' | 'gone', what: string): VaultProblem {
 
 function registerKeyWrapRoutes(
   app: Hono,
-  { backend, gate }: VaultRouteDependencies,
+  { backend, gate, escrow }: VaultRouteDependencies,
   keyWrapBytesMax: number,
 ): void {
   const keyAddress = (c: Context): KeyWrapAddress => ({
@@ -190,9 +215,15 @@ function registerKeyWrapRoutes(
   app.put('/v1/vault/objects/:hash/keys/:recipient', limit, async (c) => {
     const { hash, recipient } = keyAddress(c);
     const requester = await authenticate(gate, c);
-    ensureAllowed(await gate.authorizeKeyWrite({ hash, recipient, requester }));
+    const escrowSlot = escrow !== undefined && recipient === escrow.recipient;
+    if (!escrowSlot) {
+      ensureAllowed(await gate.authorizeKeyWrite({ hash, recipient, requester }));
+    }
     // A wrap is under a kilobyte and bounded by the limit above, so reading it whole is fine.
     const wrap = new Uint8Array(await c.req.arrayBuffer());
+    if (escrowSlot) {
+      ensureEscrow(await escrow.authorizeEscrowWrite({ hash, requester, wrap }));
+    }
     const written = await backend.putKeyWrap({ hash, recipient }, wrap);
     if (written !== 'stored') {
       throw notFound(written, 'object');
@@ -213,5 +244,33 @@ function registerKeyWrapRoutes(
       status: 200,
       headers: { 'content-type': OCTETS, 'cache-control': 'no-store' },
     });
+  });
+}
+
+function ensureEscrow<T extends { ok: true }>(outcome: T | EscrowRefusal): T {
+  if (!outcome.ok) {
+    throw new VaultProblem(outcome.code, outcome.reason);
+  }
+  return outcome;
+}
+
+function registerEmergencyRoutes(app: Hono, { gate, escrow }: VaultRouteDependencies): void {
+  app.post('/v1/vault/objects/:hash/emergency-release/:recipient', async (c) => {
+    const hash = address(c, 'hash');
+    const recipient = address(c, 'recipient');
+    const requester = await authenticate(gate, c);
+    if (escrow === undefined) {
+      throw new VaultProblem(
+        'escrow_unavailable',
+        'this vault releases no emergency keys: break-glass gives the ciphertext only',
+      );
+    }
+    const released = ensureEscrow(await escrow.release({ hash, requester, recipient }));
+    const { record, version, breakGlass, notAfter, audit } = released;
+    return c.json(
+      { record, version, recipient, wrap: toHex(released.wrap), breakGlass, notAfter, audit },
+      200,
+      { 'cache-control': 'no-store' },
+    );
   });
 }

@@ -7,6 +7,9 @@
  *   <dir>/keys/<org>-service.json the organization's vault service member key (genesis member
  *                                 `<org>-vault`, kind service): signs recordAccess and
  *                                 confirmErasure for its vault
+ *   <dir>/keys/<org>-escrow.json  the organization's emergency escrow key (genesis member
+ *                                 `<org>-escrow`, kind service): releases document keys to
+ *                                 break-glass readers; kept apart from the vault directory
  *   <dir>/nodes/<name>/node.json  one validator's configuration
  *   <dir>/nodes/<name>/validator.json   its validator keystore (0600), also its TLS identity
  *   <dir>/nodes/<name>/chain.sqlite     its chain database
@@ -21,6 +24,7 @@ import { join, resolve } from 'node:path';
 import { canonicalize } from '../../protocol/core/canonical.js';
 import { createDemoGenesis, DEMO_ORGANIZATION_IDS } from '../../protocol/genesis/demo.js';
 import type { Genesis } from '../../protocol/genesis/types.js';
+import { escrowMemberId } from '../../sdk/health.js';
 import { generateParticipantKeys, type ParticipantKeys } from '../../sdk/keys.js';
 import { plaintextKeystore } from '../../sdk/keystore.js';
 
@@ -92,6 +96,11 @@ export interface NodeConfig {
   serviceKey?: string;
   /** The vault directory (default `vault`). */
   vault?: string;
+  /**
+   * The organization's emergency escrow keystore (genesis member `<org>-escrow`); absent in
+   * directories made before emergency key release, whose vaults then release nothing.
+   */
+  escrowKey?: string;
 }
 
 /** The genesis member id of an organization's vault service. */
@@ -148,10 +157,13 @@ export function initNetworkDirectory(options: InitOptions): {
   const admins = {} as Record<(typeof DEMO_ROLES)[number], ParticipantKeys>;
   const validators = {} as Record<(typeof DEMO_ROLES)[number], ParticipantKeys>;
   const services = {} as Record<(typeof DEMO_ROLES)[number], ParticipantKeys>;
+  const escrows = {} as Record<(typeof DEMO_ROLES)[number], ParticipantKeys>;
   for (const role of DEMO_ROLES) {
     admins[role] = generateParticipantKeys();
     validators[role] = generateParticipantKeys();
     services[role] = generateParticipantKeys();
+    // Its own key, not the vault service's: holding the vault key must not open escrow.
+    escrows[role] = generateParticipantKeys();
     const organization = DEMO_ORGANIZATION_IDS[role];
     const createdAt = options.now;
     writeSecret(
@@ -161,6 +173,10 @@ export function initNetworkDirectory(options: InitOptions): {
     writeSecret(
       join(dir, 'keys', `${organization}-service.json`),
       plaintextKeystore(services[role], { label: `${role} vault service`, createdAt }),
+    );
+    writeSecret(
+      join(dir, 'keys', `${organization}-escrow.json`),
+      plaintextKeystore(escrows[role], { label: `${role} emergency escrow`, createdAt }),
     );
   }
   const keys = Object.fromEntries(
@@ -186,6 +202,13 @@ export function initNetworkDirectory(options: InitOptions): {
         signingKey: toHexKey(services[role]),
         encryptionKey: Buffer.from(services[role].encryption.publicKey).toString('hex'),
         displayName: `${organization.name} vault`,
+      },
+      {
+        id: escrowMemberId(organization.id),
+        kind: 'service',
+        signingKey: toHexKey(escrows[role]),
+        encryptionKey: Buffer.from(escrows[role].encryption.publicKey).toString('hex'),
+        displayName: `${organization.name} emergency escrow`,
       },
     ];
   }
@@ -243,6 +266,7 @@ function writeNodeDirectory(
     mempoolCapacity: 30_000,
     serviceKey: `../../keys/${DEMO_ORGANIZATION_IDS[role]}-service.json`,
     vault: 'vault',
+    escrowKey: `../../keys/${DEMO_ORGANIZATION_IDS[role]}-escrow.json`,
   };
   writeFileSync(join(nodeDir, 'node.json'), `${JSON.stringify(config, null, 2)}\n`);
   return {

@@ -22,6 +22,7 @@ import { createVaultRoutes } from '../api/vault-routes.js';
 import { DirectoryVaultBackend } from '../vault/directory-vault-backend.js';
 import { type AuditReceipt, createMedchainGate } from '../vault/gate.js';
 import type { VaultBackend } from '../vault/vault-backend.js';
+import { openEscrowService } from './escrow-service.js';
 import type { Logger } from './logger.js';
 import type { MedchainNode } from './medchain-node.js';
 import { loadSigner, type OpenedNode } from './open-node.js';
@@ -115,8 +116,14 @@ export async function openNodeVault(opened: OpenedNode, logger: Logger): Promise
     submit === undefined
       ? () => undefined
       : watchErasures({ node, backend, lookup, organization: config.organization, logger, submit });
+  const escrow = await openEscrowService(opened, {
+    backend,
+    latestTime,
+    logger,
+    submitterFor: (signer) => serialSubmitter(node, signer, genesis.chainId),
+  });
   return {
-    routes: createVaultRoutes({ backend, gate }),
+    routes: createVaultRoutes({ backend, gate, ...(escrow === undefined ? {} : { escrow }) }),
     authenticator,
     stop: () => {
       unsubscribe();

@@ -23,7 +23,9 @@ export { nobleSha256 } from './hasher.js';
 export type { DocumentBinding, KeyWrap, UnwrapKeyParams, WrapKeyParams } from './key-wrap.js';
 export {
   decodeKeyWrap,
+  ESCROW_DECLINED,
   encodeKeyWrap,
+  isEscrowDeclined,
   KEY_WRAP_BYTES,
   unwrapDocumentKey,
   wrapKeyFor,

@@ -164,3 +164,18 @@ export function decodeKeyWrap(recipient: string, bytes: Uint8Array): KeyWrap {
     wrappedKey: bytes.slice(1 + X25519_KEY_BYTES),
   };
 }
+
+/**
+ * What the escrow slot holds when the patient declined emergency key escrow for a document
+ * (docs/adr/0006-emergency-key-release.md): not a wrap (a wrap starts with version 0x01),
+ * so nothing in the slot opens, and the custodian can say why a break-glass reader gets
+ * ciphertext only instead of answering as if the key were merely missing.
+ */
+export const ESCROW_DECLINED: Uint8Array<ArrayBuffer> = new TextEncoder().encode(
+  '\0medchain:escrow-declined:v1',
+);
+
+export function isEscrowDeclined(bytes: Uint8Array): boolean {
+  const marker = ESCROW_DECLINED;
+  return bytes.length === marker.length && bytes.every((byte, i) => byte === marker[i]);
+}
