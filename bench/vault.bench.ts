@@ -9,7 +9,6 @@
  *   node --import tsx bench/vault.bench.ts --quick    100 MB
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -23,37 +22,31 @@ import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { createVaultRoutes } from '../src/node/api/vault-routes.js';
 import { DirectoryVaultBackend } from '../src/node/vault/directory-vault-backend.js';
+import { nodeChunkCipher, nodeSha256 } from '../src/node/vault/node-vault-crypto.js';
 import { allowAllGate } from '../src/node/vault/vault-gate.js';
 import { encryptionKeyPairFromSecret } from '../src/sdk/keys.js';
 import { decryptDocument } from '../src/sdk/vault/decrypt.js';
 import { encryptDocument } from '../src/sdk/vault/encrypt.js';
-import type { Sha256HasherFactory } from '../src/sdk/vault/hasher.js';
 import { decodeKeyWrap, encodeKeyWrap } from '../src/sdk/vault/key-wrap.js';
 import { generatedStream, patternBytes } from '../src/sdk/vault/test-streams.js';
 
 const FULL_BYTES = 1_000_000_000;
-const QUICK_BYTES = 100_000_000;
+const QUICK_BYTES = Number(process.env.VAULT_BENCH_BYTES ?? 100_000_000);
 const PIECE_BYTES = 1024 * 1024;
 const SAMPLE_MS = 20;
 
-/** Node callers inject the native hasher; the format is the same as the browser's. */
-const nodeSha256: Sha256HasherFactory = () => {
-  const hash = createHash('sha256');
-  return { update: (bytes) => hash.update(bytes), digest: () => new Uint8Array(hash.digest()) };
-};
-
 /** Peak RSS above a baseline, sampled on a timer; reset between phases. */
 class RssMeter {
-  private baseline = process.memoryUsage().rss;
+  private baseline = process.memoryUsage.rss();
   private peak = this.baseline;
   private readonly timer = setInterval(() => this.sample(), SAMPLE_MS);
 
   sample(): void {
-    this.peak = Math.max(this.peak, process.memoryUsage().rss);
+    this.peak = Math.max(this.peak, process.memoryUsage.rss());
   }
 
   reset(): void {
-    this.baseline = process.memoryUsage().rss;
+    this.baseline = process.memoryUsage.rss();
     this.peak = this.baseline;
   }
 
@@ -67,7 +60,9 @@ class RssMeter {
   }
 }
 
-type ServerMessage = { kind: 'listening'; port: number } | { kind: 'rss'; growthBytes: number };
+type ServerMessage =
+  | { kind: 'listening'; port: number }
+  | { kind: 'rss'; growthBytes: number; cpuS: number };
 type ClientMessage = { kind: 'reset' } | { kind: 'report' } | { kind: 'stop' };
 
 /** The server process: a vault on a fresh directory behind the real routes. */
@@ -78,18 +73,26 @@ async function runServer(directory: string): Promise<void> {
   const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info) => {
     process.send?.({ kind: 'listening', port: (info as AddressInfo).port } satisfies ServerMessage);
   });
+  let cpuAtReset = process.cpuUsage();
   process.on('message', (message: ClientMessage) => {
     if (message.kind === 'reset') {
       meter.reset();
-      process.send?.({ kind: 'rss', growthBytes: 0 } satisfies ServerMessage);
+      cpuAtReset = process.cpuUsage();
+      process.send?.({ kind: 'rss', growthBytes: 0, cpuS: 0 } satisfies ServerMessage);
     } else if (message.kind === 'report') {
-      process.send?.({ kind: 'rss', growthBytes: meter.growthBytes() } satisfies ServerMessage);
+      const growthBytes = meter.growthBytes();
+      const cpuS = cpuSeconds(process.cpuUsage(cpuAtReset));
+      process.send?.({ kind: 'rss', growthBytes, cpuS } satisfies ServerMessage);
     } else {
       meter.stop();
       server.close();
       process.disconnect?.();
     }
   });
+}
+
+function cpuSeconds(usage: NodeJS.CpuUsage): number {
+  return (usage.user + usage.system) / 1e6;
 }
 
 function nextMessage(child: ChildProcess): Promise<ServerMessage> {
@@ -143,6 +146,9 @@ interface PhaseResult {
   megabytesPerSecond: number;
   clientRssGrowthBytes: number;
   serverRssGrowthBytes: number;
+  /** CPU time (all threads) per process: where the time goes when the cores are shared. */
+  clientCpuS: number;
+  serverCpuS: number;
 }
 
 interface Uploaded {
@@ -159,6 +165,7 @@ async function upload(base: string, totalBytes: number): Promise<Uploaded> {
     ...RECORD,
     recipients: [reader.publicKey],
     sha256: nodeSha256,
+    cipher: nodeChunkCipher,
   });
   const response = await putStream(`${base}/v1/vault/objects`, document.ciphertext);
   const stored = JSON.parse(response.body) as { hash: string; sizeBytes: number };
@@ -189,6 +196,7 @@ async function download(base: string, uploaded: Uploaded, totalBytes: number): P
     binding: { ...RECORD, contentHash: uploaded.hash },
     recipientSecretKey: reader.secretKey,
     sha256: nodeSha256,
+    cipher: nodeChunkCipher,
   });
   const counter = { bytes: 0 };
   await plaintext.pipeThrough(countingStream(counter)).pipeTo(new WritableStream());
@@ -205,15 +213,19 @@ async function phase(
 ): Promise<PhaseResult> {
   await ask(child, { kind: 'reset' });
   meter.reset();
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   await run();
   const seconds = (performance.now() - started) / 1000;
+  const clientCpuS = cpuSeconds(process.cpuUsage(cpuBefore));
   const server = await ask(child, { kind: 'report' });
   return {
     seconds,
     megabytesPerSecond: totalBytes / 1e6 / seconds,
     clientRssGrowthBytes: meter.growthBytes(),
     serverRssGrowthBytes: server.kind === 'rss' ? server.growthBytes : Number.NaN,
+    clientCpuS,
+    serverCpuS: server.kind === 'rss' ? server.cpuS : Number.NaN,
   };
 }
 
@@ -222,7 +234,8 @@ function printPhase(name: string, result: PhaseResult): void {
   console.log(
     `${name.padEnd(9)} ${result.megabytesPerSecond.toFixed(0).padStart(5)} MB/s ` +
       `(${result.seconds.toFixed(2)} s)   RSS growth: client ${mb(result.clientRssGrowthBytes)}, ` +
-      `server ${mb(result.serverRssGrowthBytes)}`,
+      `server ${mb(result.serverRssGrowthBytes)}   CPU: client ${result.clientCpuS.toFixed(2)} s, ` +
+      `server ${result.serverCpuS.toFixed(2)} s`,
   );
 }
 

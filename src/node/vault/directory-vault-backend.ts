@@ -30,6 +30,7 @@ import {
   type KeyWrapWrite,
   type ObjectRead,
   type StoredObject,
+  type UploadBody,
   VAULT_LIMITS_DEFAULT,
   type VaultBackend,
   VaultError,
@@ -44,9 +45,17 @@ export interface DirectoryVaultOptions {
   writeBatchBytes?: number;
   /** Bytes per read when serving an object. */
   readChunkBytes?: number;
+  /** Bytes written between background data syncs of an upload in progress. */
+  syncEveryBytes?: number;
 }
 
 const WRITE_BATCH_BYTES_DEFAULT = 4 * 1024 * 1024;
+/**
+ * Flushing as the upload goes keeps the disk busy while the network is, instead of leaving
+ * a whole object of dirty pages for the final fsync; on this project's VMs writing into a
+ * growing heap of dirty pages also costs twice the kernel time per byte.
+ */
+const SYNC_EVERY_BYTES_DEFAULT = 64 * 1024 * 1024;
 const READ_CHUNK_BYTES_DEFAULT = 1024 * 1024;
 
 const isMissing = (error: unknown) =>
@@ -106,6 +115,7 @@ export class DirectoryVaultBackend implements VaultBackend {
   private readonly slots: UploadSlots;
   private readonly writeBatchBytes: number;
   private readonly readChunkBytes: number;
+  private readonly syncEveryBytes: number;
 
   private constructor(
     private readonly root: string,
@@ -115,6 +125,7 @@ export class DirectoryVaultBackend implements VaultBackend {
     this.slots = new UploadSlots(this.limits.uploadsConcurrentMax);
     this.writeBatchBytes = options.writeBatchBytes ?? WRITE_BATCH_BYTES_DEFAULT;
     this.readChunkBytes = options.readChunkBytes ?? READ_CHUNK_BYTES_DEFAULT;
+    this.syncEveryBytes = options.syncEveryBytes ?? SYNC_EVERY_BYTES_DEFAULT;
   }
 
   /** Creates the layout, drops partial uploads a crash left behind, finishes erasures. */
@@ -174,7 +185,7 @@ export class DirectoryVaultBackend implements VaultBackend {
     await this.commitFile(tmp, target);
   }
 
-  async putObject(body: ReadableStream<Uint8Array>): Promise<StoredObject> {
+  async putObject(body: UploadBody): Promise<StoredObject> {
     const release = this.slots.acquire();
     const tmp = this.tmpPath();
     try {
@@ -202,16 +213,20 @@ export class DirectoryVaultBackend implements VaultBackend {
 
   /**
    * Hashes and writes as the body arrives. One batch is written while the next is read, so
-   * the network and the disk work at the same time; at most two batches are in memory.
+   * the network and the disk work at the same time; at most two batches are in memory. A
+   * data sync runs in the background every syncEveryBytes (one at a time), so the final
+   * fsync only has the tail left to flush.
    */
   private async streamToFile(
-    body: ReadableStream<Uint8Array>,
+    body: UploadBody,
     handle: FileHandle,
   ): Promise<{ hash: string; sizeBytes: number }> {
     const hasher = createHash('sha256');
     let batch: Uint8Array[] = [];
     let batchBytes = 0;
     let writing: Promise<void> = Promise.resolve();
+    let syncing: Promise<void> = Promise.resolve();
+    let unsyncedBytes = 0;
     try {
       const sizeBytes = await drainBounded(body, this.limits, async (piece) => {
         hasher.update(piece);
@@ -219,18 +234,26 @@ export class DirectoryVaultBackend implements VaultBackend {
         batchBytes += piece.length;
         if (batchBytes >= this.writeBatchBytes) {
           const full = batch;
+          unsyncedBytes += batchBytes;
           batch = [];
           batchBytes = 0;
           await writing;
           writing = writeAll(handle, full);
+          if (unsyncedBytes >= this.syncEveryBytes) {
+            unsyncedBytes = 0;
+            await syncing;
+            syncing = writing.then(() => handle.datasync());
+          }
         }
       });
       await writing;
+      await syncing;
       await writeAll(handle, batch);
       return { hash: hasher.digest('hex'), sizeBytes };
     } finally {
-      // Never close the file under a write still in flight, even when the upload failed.
+      // Never close the file under a write or sync still in flight, even when it failed.
       await writing.catch(() => undefined);
+      await syncing.catch(() => undefined);
     }
   }
 

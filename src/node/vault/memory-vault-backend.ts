@@ -14,6 +14,7 @@ import {
   type KeyWrapWrite,
   type ObjectRead,
   type StoredObject,
+  type UploadBody,
   VAULT_LIMITS_DEFAULT,
   type VaultBackend,
   VaultError,
@@ -42,7 +43,7 @@ export class MemoryVaultBackend implements VaultBackend {
     this.slots = new UploadSlots(this.limits.uploadsConcurrentMax);
   }
 
-  async putObject(body: ReadableStream<Uint8Array>): Promise<StoredObject> {
+  async putObject(body: UploadBody): Promise<StoredObject> {
     const release = this.slots.acquire();
     try {
       const hasher = createHash('sha256');

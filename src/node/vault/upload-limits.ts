@@ -4,7 +4,7 @@
  * it), and a size cap checked on every piece as it streams in, never after the fact.
  */
 import { assert } from '../../protocol/core/assert.js';
-import { VaultError, type VaultLimits } from './vault-backend.js';
+import { type UploadBody, VaultError, type VaultLimits } from './vault-backend.js';
 
 export class UploadSlots {
   private active = 0;
@@ -33,10 +33,13 @@ export class UploadSlots {
  * the running total passes the limit. The sink's promise is awaited: that is the backpressure.
  */
 export async function drainBounded(
-  body: ReadableStream<Uint8Array>,
+  body: UploadBody,
   limits: Pick<VaultLimits, 'objectSizeBytesMax'>,
   sink: (piece: Uint8Array) => void | Promise<void>,
 ): Promise<number> {
+  if (!('getReader' in body)) {
+    return drainIterable(body, limits, sink);
+  }
   const reader = body.getReader();
   let sizeBytes = 0;
   try {
@@ -57,4 +60,21 @@ export async function drainBounded(
   } finally {
     reader.releaseLock();
   }
+}
+
+/** The same over an async iterable; leaving the loop early destroys a Node stream. */
+async function drainIterable(
+  body: AsyncIterable<Uint8Array>,
+  limits: Pick<VaultLimits, 'objectSizeBytesMax'>,
+  sink: (piece: Uint8Array) => void | Promise<void>,
+): Promise<number> {
+  let sizeBytes = 0;
+  for await (const piece of body) {
+    sizeBytes += piece.length;
+    if (sizeBytes > limits.objectSizeBytesMax) {
+      throw new VaultError('too_large', `object exceeds ${limits.objectSizeBytesMax} bytes`);
+    }
+    await sink(piece);
+  }
+  return sizeBytes;
 }

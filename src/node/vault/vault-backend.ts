@@ -51,9 +51,15 @@ export interface KeyWrapAddress {
   recipient: string;
 }
 
+/**
+ * An upload body: a web stream, or any async iterable of bytes, such as the Node request
+ * itself, which the routes read directly when they can (src/node/api/vault-routes.ts).
+ */
+export type UploadBody = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
+
 export interface VaultBackend {
   /** Streams `body` to storage; the address is known only once the last byte is written. */
-  putObject(body: ReadableStream<Uint8Array>): Promise<StoredObject>;
+  putObject(body: UploadBody): Promise<StoredObject>;
   getObject(hash: string): Promise<ObjectRead>;
   /** Stores (or replaces) one reader's wrap; the object must exist and not be erased. */
   putKeyWrap(address: KeyWrapAddress, wrap: Uint8Array): Promise<KeyWrapWrite>;

@@ -7,6 +7,7 @@
  */
 import { bytesEqual, fromHex, isHex } from '../../protocol/core/bytes.js';
 import { ByteQueue } from './byte-queue.js';
+import { type ChunkCipher, type ChunkCipherFactory, webCryptoChunkCipher } from './chunk-cipher.js';
 import type { DocumentKey } from './document-key.js';
 import { VaultCryptoError } from './errors.js';
 import {
@@ -25,6 +26,8 @@ export interface DecryptWithKeyOptions {
   /** The expected SHA-256 of the ciphertext (lowercase hex), from the record anchor. */
   contentHash: string;
   sha256?: Sha256HasherFactory;
+  /** The chunk AEAD; WebCrypto by default, node:crypto's where it is available. */
+  cipher?: ChunkCipherFactory;
 }
 
 export interface DecryptOptions {
@@ -32,6 +35,7 @@ export interface DecryptOptions {
   binding: DocumentBinding;
   recipientSecretKey: Uint8Array;
   sha256?: Sha256HasherFactory;
+  cipher?: ChunkCipherFactory;
 }
 
 /** Unwraps the document key for this reader, then decrypts; a wrong key fails here, early. */
@@ -46,6 +50,9 @@ export async function decryptDocument(
   };
   if (options.sha256 !== undefined) {
     withKey.sha256 = options.sha256;
+  }
+  if (options.cipher !== undefined) {
+    withKey.cipher = options.cipher;
   }
   return decryptWithKey(ciphertext, withKey);
 }
@@ -70,36 +77,23 @@ async function fill(state: ReadState, wanted: number): Promise<void> {
   }
 }
 
-async function openChunk(
-  key: CryptoKey,
+function openChunk(
+  cipher: ChunkCipher,
   header: Header,
   position: { index: number; last: boolean },
   sealed: Uint8Array,
 ): Promise<Uint8Array | undefined> {
-  try {
-    const opened = await globalThis.crypto.subtle.decrypt(
-      {
-        name: 'AES-GCM',
-        iv: chunkNonce(header.noncePrefix, position.index, position.last),
-        additionalData: header.bytes as Uint8Array<ArrayBuffer>,
-        tagLength: 128,
-      },
-      key,
-      sealed as Uint8Array<ArrayBuffer>,
-    );
-    return new Uint8Array(opened);
-  } catch {
-    return undefined;
-  }
+  const nonce = chunkNonce(header.noncePrefix, position.index, position.last);
+  return cipher.open(nonce, header.bytes, sealed);
 }
 
 async function openMiddle(
-  key: CryptoKey,
+  cipher: ChunkCipher,
   header: Header,
   index: number,
   sealed: Uint8Array,
 ): Promise<Uint8Array> {
-  const opened = await openChunk(key, header, { index, last: false }, sealed);
+  const opened = await openChunk(cipher, header, { index, last: false }, sealed);
   if (opened === undefined) {
     throw new VaultCryptoError('chunk_authentication_failed', 'a chunk failed authentication', {
       chunkIndex: index,
@@ -113,7 +107,7 @@ async function openMiddle(
  * does as an ordinary chunk, chunks after it were cut off: report truncation, not tampering.
  */
 async function openFinal(
-  key: CryptoKey,
+  cipher: ChunkCipher,
   header: Header,
   index: number,
   sealed: Uint8Array,
@@ -123,11 +117,11 @@ async function openFinal(
       chunkIndex: index,
     });
   }
-  const opened = await openChunk(key, header, { index, last: true }, sealed);
+  const opened = await openChunk(cipher, header, { index, last: true }, sealed);
   if (opened !== undefined) {
     return opened;
   }
-  const asMiddle = await openChunk(key, header, { index, last: false }, sealed);
+  const asMiddle = await openChunk(cipher, header, { index, last: false }, sealed);
   if (asMiddle !== undefined) {
     throw new VaultCryptoError('truncated', 'the object ends before its final chunk', {
       chunkIndex: index,
@@ -154,16 +148,16 @@ export function decryptWithKey(
     sourceDone: false,
   };
   let header: Header | undefined;
-  let key: CryptoKey | undefined;
+  let cipher: ChunkCipher | undefined;
   let index = 0;
   // Chunks being opened ahead of the consumer, in order; the final one is marked.
   const inFlight: { opened: Promise<Uint8Array>; last: boolean }[] = [];
 
   const topUp = async (): Promise<void> => {
-    if (header === undefined || key === undefined) {
+    if (header === undefined || cipher === undefined) {
       await fill(state, HEADER_BYTES);
       header = decodeHeader(state.queue.take(Math.min(HEADER_BYTES, state.queue.length)));
-      key = await options.documentKey.cryptoKey();
+      cipher = await (options.cipher ?? webCryptoChunkCipher)(options.documentKey);
     }
     const sealedBytes = header.chunkSizeBytes + TAG_BYTES;
     while (inFlight.at(-1)?.last !== true && inFlight.length < CHUNKS_IN_FLIGHT) {
@@ -172,8 +166,8 @@ export function decryptWithKey(
       const last = state.queue.length <= sealedBytes;
       const sealed = state.queue.take(last ? state.queue.length : sealedBytes);
       const opened = last
-        ? openFinal(key, header, index, sealed)
-        : openMiddle(key, header, index, sealed);
+        ? openFinal(cipher, header, index, sealed)
+        : openMiddle(cipher, header, index, sealed);
       opened.catch(() => undefined);
       inFlight.push({ opened, last });
       index += 1;

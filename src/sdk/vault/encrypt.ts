@@ -6,6 +6,7 @@
  */
 import { toHex } from '../../protocol/core/bytes.js';
 import { ByteQueue } from './byte-queue.js';
+import { type ChunkCipher, type ChunkCipherFactory, webCryptoChunkCipher } from './chunk-cipher.js';
 import { DocumentKey } from './document-key.js';
 import { VaultCryptoError } from './errors.js';
 import {
@@ -29,6 +30,8 @@ export interface EncryptOptions {
   chunkSizeBytes?: number;
   /** Incremental SHA-256; noble by default, node:crypto where it is available. */
   sha256?: Sha256HasherFactory;
+  /** The chunk AEAD; WebCrypto by default, node:crypto's where it is available. */
+  cipher?: ChunkCipherFactory;
 }
 
 export interface EncryptionResult {
@@ -55,23 +58,14 @@ interface Progress {
   sourceDone: boolean;
 }
 
-export async function sealChunk(
-  key: CryptoKey,
+export function sealChunk(
+  cipher: ChunkCipher,
   header: Header,
   position: { index: number; last: boolean },
   plaintext: Uint8Array,
 ): Promise<Uint8Array> {
-  const sealed = await globalThis.crypto.subtle.encrypt(
-    {
-      name: 'AES-GCM',
-      iv: chunkNonce(header.noncePrefix, position.index, position.last),
-      additionalData: header.bytes as Uint8Array<ArrayBuffer>,
-      tagLength: 128,
-    },
-    key,
-    plaintext as Uint8Array<ArrayBuffer>,
-  );
-  return new Uint8Array(sealed);
+  const nonce = chunkNonce(header.noncePrefix, position.index, position.last);
+  return cipher.seal(nonce, header.bytes, plaintext);
 }
 
 /** Encrypts `plaintext` under a fresh document key and wraps that key for each recipient. */
@@ -88,7 +82,7 @@ export async function encryptDocument(
   const prefix = new Uint8Array(NONCE_PREFIX_BYTES);
   globalThis.crypto.getRandomValues(prefix);
   const header = encodeHeader(options.chunkSizeBytes ?? CHUNK_SIZE_BYTES_DEFAULT, prefix);
-  const key = await documentKey.cryptoKey();
+  const cipher = await (options.cipher ?? webCryptoChunkCipher)(documentKey);
   const hasher = (options.sha256 ?? nobleSha256)();
   const reader = plaintext.getReader();
   const queue = new ByteQueue();
@@ -119,7 +113,7 @@ export async function encryptDocument(
       const last = await fillChunk(reader, queue, header.chunkSizeBytes, progress);
       const chunk = queue.take(last ? queue.length : header.chunkSizeBytes);
       progress.plaintextSizeBytes += chunk.length;
-      const sealed = sealChunk(key, header, { index: progress.index, last }, chunk);
+      const sealed = sealChunk(cipher, header, { index: progress.index, last }, chunk);
       sealed.catch(() => undefined);
       inFlight.push({ sealed, last });
       progress.index += 1;

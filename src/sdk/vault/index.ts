@@ -4,6 +4,8 @@
  * Format: docs/spec/vault.md. Decisions: docs/adr/0005-envelope-encryption.md.
  */
 
+export type { ChunkCipher, ChunkCipherFactory } from './chunk-cipher.js';
+export { webCryptoChunkCipher } from './chunk-cipher.js';
 export type { DecryptOptions, DecryptWithKeyOptions } from './decrypt.js';
 export { decryptDocument, decryptWithKey } from './decrypt.js';
 export { DocumentKey } from './document-key.js';
