@@ -6,6 +6,11 @@
  * list grants and who read my data, request erasure and wait for the custodian's receipt,
  * and break-glass. Every request is signed with the member's key (docs/spec/auth.md).
  *
+ * Emergency keys (docs/adr/0006-emergency-key-release.md): a new record's key is also
+ * wrapped for the custodian's escrow member (`<org>-escrow`) unless the patient declined,
+ * and a reader holding no wrap of its own (a break-glass) asks the custodian to release the
+ * key; the custodian does so only under a break-glass in force, and logs it on chain.
+ *
  * Uploads stream. Browsers can send a ReadableStream body with fetch; Node 20's fetch keeps
  * a streamed body in memory until the request ends, so Node callers inject `upload` (the
  * node package has one over node:http: src/node/vault/node-uploader.ts).
@@ -19,12 +24,20 @@ import type { Signer } from '../protocol/core/crypto.js';
 import { pureCrypto } from '../protocol/core/crypto.js';
 import type { Submission } from './api-types.js';
 import { MedchainClient } from './client.js';
-import { consent, justificationCommitment, records, signRecordStatement } from './health.js';
+import { MedchainApiError } from './errors.js';
+import {
+  consent,
+  escrowMemberId,
+  justificationCommitment,
+  records,
+  signRecordStatement,
+} from './health.js';
 import { randomBytes } from './keys.js';
 import { signRequestHeaders, UNSIGNED_PAYLOAD } from './request-auth.js';
 import {
   decodeKeyWrap,
   decryptDocument,
+  ESCROW_DECLINED,
   encodeKeyWrap,
   encryptDocument,
   type KeyWrap,
@@ -71,7 +84,18 @@ export interface AddRecordParams {
   content: Bytes | ReadableStream<Uint8Array>;
   /** Pseudonymous record id; default a random one. */
   id?: string;
+  /**
+   * Wrap the key for the custodian's emergency escrow (default true). false records the
+   * patient's refusal: a break-glass reader then gets the ciphertext only.
+   */
+  escrow?: boolean;
 }
+
+/**
+ * Whether a version's key is held in the custodian's emergency escrow: `held`, `declined`
+ * by the patient, or `none` (the custodian runs no escrow).
+ */
+export type EscrowStatus = 'held' | 'declined' | 'none';
 
 export interface AddedRecord {
   id: string;
@@ -80,6 +104,27 @@ export interface AddedRecord {
   sizeBytes: number;
   custodian: string;
   transaction: string;
+  escrow: EscrowStatus;
+}
+
+/** A record's plaintext, and how its key was obtained. */
+export interface OpenedRecord {
+  plaintext: Uint8Array;
+  /** `own`: this member's key wrap; `emergency`: released by the custodian's escrow. */
+  keySource: 'own' | 'emergency';
+  /** For an emergency release: the break-glass and the transaction that logged the release. */
+  release?: EmergencyKeyRelease;
+}
+
+export interface EmergencyKeyRelease {
+  record: string;
+  version: number;
+  breakGlass: string;
+  /** When the break-glass closes (consensus time, ms). */
+  notAfter: number;
+  /** Hash of the consent.recordAccess transaction with keyRelease 'escrow'. */
+  audit: string;
+  wrap: KeyWrap;
 }
 
 export interface GrantParams {
@@ -94,7 +139,14 @@ export interface GrantParams {
   readers?: string[];
 }
 
-type MemberValue = { id: string; organization: string; encryptionKey: string };
+type MemberValue = {
+  id: string;
+  organization: string;
+  kind: string;
+  encryptionKey: string;
+  active: boolean;
+};
+type AnchorValue = { contentHash: string; custodian: string; patient: string };
 type Head = {
   id: string;
   patient: string;
@@ -162,7 +214,13 @@ export class HealthRecords {
     ]);
     const content =
       params.content instanceof Uint8Array ? bytesStream(params.content) : params.content;
+    const escrowKey = await this.escrowKey(author.organization);
+    const escrow: EscrowStatus =
+      escrowKey === undefined ? 'none' : params.escrow === false ? 'declined' : 'held';
     const recipients = [patient.encryptionKey, author.encryptionKey];
+    if (escrow === 'held' && escrowKey !== undefined) {
+      recipients.push(escrowKey);
+    }
     const encrypted = await encryptDocument(content, {
       recordId: id,
       version: 1,
@@ -201,12 +259,26 @@ export class HealthRecords {
       }),
     );
     requireOk(submission, 'anchorRecord');
+    const target = { id, version: 1, hash: done.contentHash };
     for (const wrap of done.wraps) {
-      await this.putWrap(vault, { id, version: 1, hash: done.contentHash }, wrap);
+      await this.putWrap(vault, target, wrap);
+    }
+    if (escrow === 'declined' && escrowKey !== undefined) {
+      await this.putSlot(vault, target, escrowKey, ESCROW_DECLINED);
     }
     const { contentHash, sizeBytes } = done;
     const custodian = author.organization;
-    return { id, version: 1, contentHash, sizeBytes, custodian, transaction: submission.hash };
+    const transaction = submission.hash;
+    return { id, version: 1, contentHash, sizeBytes, custodian, transaction, escrow };
+  }
+
+  /** The X25519 key of `organization`'s escrow member, if it runs an active one. */
+  async escrowKey(organization: string): Promise<string | undefined> {
+    const member = await this.memberRecord(escrowMemberId(organization)).catch(() => undefined);
+    if (member?.active !== true || member.kind !== 'service') {
+      return undefined;
+    }
+    return member.organization === organization ? member.encryptionKey : undefined;
   }
 
   private async uploadObject(vault: MedchainClient, body: ReadableStream<Uint8Array>) {
@@ -231,32 +303,74 @@ export class HealthRecords {
     target: { id: string; version: number; hash: string },
     wrap: KeyWrap,
   ): Promise<void> {
-    const path = `/v1/vault/objects/${target.hash}/keys/${wrap.recipient}`;
+    await this.putSlot(vault, target, wrap.recipient, encodeKeyWrap(wrap));
+  }
+
+  private async putSlot(
+    vault: MedchainClient,
+    target: { id: string; version: number; hash: string },
+    recipient: string,
+    bytes: Uint8Array,
+  ): Promise<void> {
+    const path = `/v1/vault/objects/${target.hash}/keys/${recipient}`;
     const response = await vault.request('PUT', path, {
-      body: encodeKeyWrap(wrap),
+      body: bytes,
       headers: VAULT_HEADERS(target.id, target.version),
     });
     await response.arrayBuffer();
   }
 
-  /** Fetches a version, checks it is the anchored ciphertext and decrypts it. */
-  async readRecord(
-    id: string,
-    options: { version?: number; purpose?: Purpose } = {},
-  ): Promise<Uint8Array> {
-    const head = await this.record(id);
-    const version = options.version ?? head.versions;
-    const anchor = (await this.client.query('records', 'version', { id, version }))
-      .value as unknown as { contentHash: string; custodian: string } | null;
+  private async anchorOf(id: string, version: number): Promise<AnchorValue> {
+    const answer = await this.client.query('records', 'version', { id, version });
+    const anchor = answer.value as unknown as AnchorValue | null;
     if (anchor === null) {
       throw new HealthRecordError('not_found', `record ${id} has no version ${version}`);
     }
+    return anchor;
+  }
+
+  /** Fetches a version, checks it is the anchored ciphertext and decrypts it. */
+  async readRecord(
+    id: string,
+    options: { version?: number; purpose?: Purpose; emergency?: boolean } = {},
+  ): Promise<Uint8Array> {
+    return (await this.openRecord(id, options)).plaintext;
+  }
+
+  /**
+   * Like readRecord, and says where the key came from. A reader with no key wrap of its own
+   * (the vault answers 404 for it, which it does only to an authorized reader) asks the
+   * custodian for an emergency release unless `emergency` is false; the custodian grants
+   * it only under this member's break-glass in force, and logs it in the patient's log.
+   */
+  async openRecord(
+    id: string,
+    options: { version?: number; purpose?: Purpose; emergency?: boolean } = {},
+  ): Promise<OpenedRecord> {
+    const version = options.version ?? (await this.record(id)).versions;
+    const anchor = await this.anchorOf(id, version);
     const vault = this.vault(anchor.custodian);
     const headers = VAULT_HEADERS(id, version, options.purpose);
     const recipient = toHex(this.options.encryptionPublicKey);
     const base = `/v1/vault/objects/${anchor.contentHash}`;
-    const wrapResponse = await vault.request('GET', `${base}/keys/${recipient}`, { headers });
-    const wrap = decodeKeyWrap(recipient, new Uint8Array(await wrapResponse.arrayBuffer()));
+    let wrap: KeyWrap;
+    let release: EmergencyKeyRelease | undefined;
+    try {
+      const wrapResponse = await vault.request('GET', `${base}/keys/${recipient}`, { headers });
+      wrap = decodeKeyWrap(recipient, new Uint8Array(await wrapResponse.arrayBuffer()));
+    } catch (error) {
+      const noWrap = error instanceof MedchainApiError && error.status === 404;
+      if (!noWrap || options.emergency === false) {
+        throw error;
+      }
+      release = await this.releaseEmergencyKey(id, { version }).catch((refusal: unknown) => {
+        // Without a break-glass the honest answer is still "you hold no key for this".
+        const noBreakGlass =
+          refusal instanceof MedchainApiError && refusal.code === 'break_glass_required';
+        throw noBreakGlass ? error : refusal;
+      });
+      wrap = release.wrap;
+    }
     const object = await vault.request('GET', base, { headers });
     const plaintext = await decryptDocument(object.body!, {
       wrap,
@@ -264,7 +378,80 @@ export class HealthRecords {
       recipientSecretKey: this.options.encryptionSecretKey,
       ...(this.options.sha256 === undefined ? {} : { sha256: this.options.sha256 }),
     });
-    return collect(plaintext);
+    const bytes = await collect(plaintext);
+    return release === undefined
+      ? { plaintext: bytes, keySource: 'own' }
+      : { plaintext: bytes, keySource: 'emergency', release };
+  }
+
+  /**
+   * Asks the custodian's escrow to release a version's key to this member's own encryption
+   * key, under this member's break-glass. Refusals: `break_glass_required` (none in force),
+   * `escrow_declined` (the patient opted out: ciphertext only), `escrow_unavailable` (kept
+   * without escrow), `gone` (erased); all as HealthRecordError except the API's own.
+   */
+  async releaseEmergencyKey(
+    id: string,
+    options: { version?: number } = {},
+  ): Promise<EmergencyKeyRelease> {
+    const version = options.version ?? (await this.record(id)).versions;
+    const anchor = await this.anchorOf(id, version);
+    const recipient = toHex(this.options.encryptionPublicKey);
+    const path = `/v1/vault/objects/${anchor.contentHash}/emergency-release/${recipient}`;
+    let response: Response;
+    try {
+      response = await this.vault(anchor.custodian).request('POST', path, {
+        headers: VAULT_HEADERS(id, version, 'treatment'),
+      });
+    } catch (error) {
+      if (error instanceof MedchainApiError && error.code.startsWith('escrow_')) {
+        throw new HealthRecordError(error.code, error.detail);
+      }
+      throw error;
+    }
+    const body = (await response.json()) as {
+      record: string;
+      version: number;
+      recipient: string;
+      wrap: string;
+      breakGlass: string;
+      notAfter: number;
+      audit: string;
+    };
+    if (body.record !== id || body.version !== version || body.recipient !== recipient) {
+      throw new HealthRecordError('release_mismatch', 'the custodian released another key');
+    }
+    return {
+      record: id,
+      version,
+      breakGlass: body.breakGlass,
+      notAfter: body.notAfter,
+      audit: body.audit,
+      wrap: decodeKeyWrap(recipient, fromHex(body.wrap)),
+    };
+  }
+
+  /**
+   * The patient opts out of emergency escrow for a record: every version's escrow slot gets
+   * the declined marker, so the custodian can no longer release its key and a break-glass
+   * reader gets the ciphertext only. Answers how many versions were changed.
+   */
+  async declineEscrow(id: string): Promise<number> {
+    const head = await this.record(id);
+    if (head.patient !== this.member) {
+      throw new HealthRecordError('unauthorized', 'only the patient declines escrow');
+    }
+    const escrowKey = await this.escrowKey(head.custodian);
+    if (escrowKey === undefined) {
+      return 0;
+    }
+    const vault = this.vault(head.custodian);
+    for (let version = 1; version <= head.versions; version++) {
+      const anchor = await this.anchorOf(id, version);
+      const target = { id, version, hash: anchor.contentHash };
+      await this.putSlot(vault, target, escrowKey, ESCROW_DECLINED);
+    }
+    return head.versions;
   }
 
   /**
@@ -276,11 +463,7 @@ export class HealthRecords {
     options: { version?: number; purpose?: Purpose } = {},
   ): Promise<Uint8Array> {
     const version = options.version ?? (await this.record(id)).versions;
-    const anchor = (await this.client.query('records', 'version', { id, version }))
-      .value as unknown as { contentHash: string; custodian: string } | null;
-    if (anchor === null) {
-      throw new HealthRecordError('not_found', `record ${id} has no version ${version}`);
-    }
+    const anchor = await this.anchorOf(id, version);
     const headers = VAULT_HEADERS(id, version, options.purpose);
     const path = `/v1/vault/objects/${anchor.contentHash}`;
     const object = await this.vault(anchor.custodian).request('GET', path, { headers });

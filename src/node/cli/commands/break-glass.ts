@@ -2,7 +2,9 @@
  * `medchain break-glass`: an emergency clinician opens time-boxed access to a patient's
  * records. The chain gets a coded reason and a salted hash of the written justification;
  * the text and salt are printed for the organization to keep. The opening and every read
- * under it are flagged in the patient's access log.
+ * under it are flagged in the patient's access log. While it is open, `medchain record read`
+ * decrypts the patient's records through the custodian's emergency key release (itself
+ * logged on chain), except records the patient opted out of escrow: ciphertext only.
  */
 import type { Command } from 'commander';
 import type { BreakGlassReason } from '../../../protocol/contracts/consent/types.js';
@@ -47,6 +49,7 @@ export function register(program: Command): void {
       printFields([
         ['break-glass', opened.breakGlass],
         ['justification salt', `${opened.salt} (keep it with the text)`],
+        ['read', `medchain record read <record-id> --as ${options.as} --key ${options.key}`],
       ]);
     });
   addHealthOptions(command);

@@ -1,9 +1,11 @@
 /**
- * `medchain record add|read|list`: health records end to end from the command line. `add`
- * encrypts the file on this machine, streams the ciphertext to your organization's vault,
- * anchors its hash on chain and wraps the key for the patient and you; `read` fetches the
- * ciphertext from the custodian's vault (an audited read), checks the anchored hash and
- * decrypts; `list` shows a patient its own records.
+ * `medchain record add|read|list|decline-escrow`: health records end to end from the command
+ * line. `add` encrypts the file on this machine, streams the ciphertext to your
+ * organization's vault, anchors its hash on chain and wraps the key for the patient, you and
+ * your organization's emergency escrow; `read` fetches the ciphertext from the custodian's
+ * vault (an audited read), checks the anchored hash and decrypts, asking the custodian for
+ * an emergency key release when you hold no key but have broken the glass; `list` shows a
+ * patient its own records; `decline-escrow` lets a patient opt a record out of escrow.
  */
 import { createReadStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -24,6 +26,8 @@ interface AddOptions extends HealthOptions {
   category: string;
   file: string;
   id?: string;
+  /** commander's --no-escrow. */
+  escrow: boolean;
 }
 
 interface ReadOptions extends HealthOptions {
@@ -44,21 +48,49 @@ export function register(program: Command): void {
     .option('--out <file>', 'write the plaintext here instead of stdout')
     .action(async (id: string, options: ReadOptions) => {
       const session = await openHealthSession(options);
-      const plaintext = await session.readRecord(id, {
+      const opened = await session.openRecord(id, {
         ...(options.version === undefined ? {} : { version: options.version }),
         ...(options.purpose === undefined ? {} : { purpose: options.purpose as 'treatment' }),
       });
+      if (opened.release !== undefined) {
+        // On stderr: stdout carries the document and may be piped.
+        const { breakGlass, audit } = opened.release;
+        process.stderr.write(
+          `emergency key release under break-glass ${breakGlass}; logged on chain in ` +
+            `transaction ${audit} and flagged to the patient\n`,
+        );
+      }
       if (options.out === undefined) {
-        process.stdout.write(plaintext);
+        process.stdout.write(opened.plaintext);
       } else {
-        await writeFile(options.out, plaintext, { mode: 0o600 });
+        await writeFile(options.out, opened.plaintext, { mode: 0o600 });
       }
     });
   addHealthOptions(read);
   addExamples(read, [
     'medchain record read rec-1f2e --as dr-cole --key cole.json --network .medchain',
     'medchain record read rec-1f2e --as pt-4c81 --key pt.json --network .medchain --out note.txt',
+    '# after medchain break-glass, the same command decrypts through an emergency key release',
   ]);
+  const decline = record
+    .command('decline-escrow')
+    .description(
+      'opt a record out of emergency escrow (patients): break-glass then gives ciphertext only',
+    )
+    .argument('<id>', 'record id')
+    .action(async (id: string, options: HealthOptions) => {
+      const versions = await (await openHealthSession(options)).declineEscrow(id);
+      if (options.json) {
+        printJson({ record: id, versions });
+        return;
+      }
+      printFields([
+        ['record', id],
+        ['versions declined', versions],
+      ]);
+    });
+  addHealthOptions(decline);
+  addExamples(decline, ['medchain record decline-escrow rec-1f2e --as pt-4c81 --key pt.json']);
   const list = record
     .command('list')
     .description('list your records (patients only see their own)')
@@ -89,6 +121,7 @@ function registerAdd(record: Command): void {
     .requiredOption('--category <category>', `one of ${CATEGORIES.join(', ')}`)
     .requiredOption('--file <path>', 'the document to encrypt ("-" for stdin)')
     .option('--id <record-id>', 'pseudonymous record id (default: random)')
+    .option('--no-escrow', 'the patient declines emergency key escrow for this record')
     .action(async (options: AddOptions) => {
       if (!(RESOURCE_TYPES as readonly string[]).includes(options.type)) {
         throw new CliUsageError(`--type must be one of ${RESOURCE_TYPES.join(', ')}`);
@@ -104,6 +137,7 @@ function registerAdd(record: Command): void {
         category: options.category as Category,
         content: Readable.toWeb(source) as unknown as ReadableStream<Uint8Array>,
         ...(options.id === undefined ? {} : { id: options.id }),
+        escrow: options.escrow,
       });
       if (options.json) {
         printJson(added);
@@ -116,6 +150,7 @@ function registerAdd(record: Command): void {
         ['contentHash', added.contentHash],
         ['sizeBytes', added.sizeBytes],
         ['transaction', added.transaction],
+        ['escrow', added.escrow],
       ]);
     });
   addHealthOptions(add);
