@@ -3,26 +3,31 @@
  * clinician writes an encrypted record for patient P; a clinic clinician is refused; P
  * grants the clinic "laboratory" for 30 days and the clinic reads and decrypts; P's access
  * list shows the read; P revokes and the next read is refused; an emergency clinician's
- * break-glass read is flagged to P; P's erasure makes reads 410 and leaves a tombstone; the
- * chain still verifies. Also: tampered ciphertext is caught, a wrong key cannot decrypt,
- * and no byte of any node's database holds the plaintext's names or diagnoses.
+ * break-glass read is flagged to P, and the hospital's escrow releases the key so the
+ * clinician decrypts, the release itself in P's log; a clinician without a break-glass
+ * gets no release, nor does anyone for a record P opted out of escrow; P's erasure makes
+ * reads and releases 410 and leaves a tombstone; the chain still verifies. Also: tampered
+ * ciphertext is caught, a wrong key cannot decrypt, no byte of any node's database holds
+ * the plaintext's names or diagnoses, and no file of the hospital's node (its vault
+ * included) holds the escrow secret key.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { nodeUploader } from '../../src/node/vault/node-uploader.js';
 import { toHex } from '../../src/protocol/core/bytes.js';
 import type { Signer } from '../../src/protocol/core/crypto.js';
 import { MedchainClient } from '../../src/sdk/client.js';
 import { MedchainApiError } from '../../src/sdk/errors.js';
-import { HealthRecords } from '../../src/sdk/health-records.js';
+import { HealthRecordError, HealthRecords } from '../../src/sdk/health-records.js';
 import {
   generateParticipantKeys,
   type ParticipantKeys,
   signerFromSeed,
 } from '../../src/sdk/keys.js';
+import { decryptKeystore, parseKeystore, plaintextKeystore } from '../../src/sdk/keystore.js';
 import { bodySha256Hex, signRequestHeaders } from '../../src/sdk/request-auth.js';
 import { identity } from '../../src/sdk/transactions.js';
 import { decodeKeyWrap, unwrapDocumentKey } from '../../src/sdk/vault/index.js';
@@ -173,6 +178,7 @@ describe('health records through four validators', { timeout: 90_000 }, () => {
     assert.equal((await vaultGet(reader, record)).status, 403);
 
     // Break-glass: authorized, audited, and flagged in the patient's log.
+    assert.equal(record.escrow, 'held');
     await emergency.records.breakGlass({
       patient: patient.id,
       reason: 'patient-unconscious',
@@ -184,11 +190,17 @@ describe('health records through four validators', { timeout: 90_000 }, () => {
     assert.ok(log.some((entry) => entry.kind === 'break_glass'));
     assert.ok(log.some((entry) => entry.kind === 'access' && entry.basis === 'break_glass'));
 
+    await checkEmergencyRelease({ patient, author, reader, emergency }, record);
     await checkTamperAndWrongKey({ author, patient, reader });
 
     const { receipt } = await patient.records.erase(record.id);
     assert.match(receipt, /^[0-9a-f]{64}$/);
     assert.equal((await refusal(patient.records.readRecord(record.id))).status, 410);
+    // Erasure took the escrow wrap with it: nothing is left to release.
+    assert.deepEqual(await refusal(askForRelease(emergency, record)), {
+      status: 410,
+      code: 'gone',
+    });
     const head = (await patient.records.record(record.id)) as { status: string };
     assert.equal(head.status, 'erased');
 
@@ -198,8 +210,131 @@ describe('health records through four validators', { timeout: 90_000 }, () => {
       assert.equal(run.status, 0, `verify ${name}:\n${run.stdout}${run.stderr}`);
     }
     assertNoPhi(network.dir);
+    await assertEscrowKeyOutsideNode(network.dir);
   });
 });
+
+/**
+ * The emergency clinician decrypts through the hospital's escrow, and the release is in the
+ * patient's log; the clinic clinician without a break-glass gets no release; a record the
+ * patient opted out of escrow gives ciphertext only, and says so.
+ */
+async function checkEmergencyRelease(
+  people: { patient: Actor; author: Actor; reader: Actor; emergency: Actor },
+  record: { id: string; contentHash: string },
+) {
+  const { patient, author, reader, emergency } = people;
+  const opened = await emergency.records.openRecord(record.id);
+  assert.equal(text(opened.plaintext), NOTE);
+  assert.equal(opened.keySource, 'emergency');
+  const log = (await patient.records.accesses()) as {
+    kind: string;
+    accessor?: string;
+    keyRelease?: string;
+    transaction?: string;
+  }[];
+  const released = log.filter((entry) => entry.keyRelease === 'escrow');
+  assert.equal(released.length, 1);
+  assert.equal(released[0]?.accessor, emergency.id);
+  assert.equal(released[0]?.transaction, opened.release?.audit);
+
+  // The same from the command line: `medchain break-glass`, then `medchain record read`.
+  const key = join(network.dir, `${emergency.id}.json`);
+  writeFileSync(
+    key,
+    JSON.stringify(
+      plaintextKeystore(emergency.keys, { label: emergency.id, createdAt: new Date() }),
+    ),
+    { mode: 0o600 },
+  );
+  const as = ['--as', emergency.id, '--key', key, '--network', network.dir, '--api', urlOf(1)];
+  const glass = runCli([
+    'break-glass',
+    ...as,
+    '--patient',
+    patient.id,
+    '--reason',
+    'life-threatening',
+    '--justification',
+    'arrest in the ward',
+  ]);
+  assert.equal(glass.status, 0, glass.stderr);
+  const read = runCli(['record', 'read', record.id, ...as]);
+  assert.equal(read.status, 0, read.stderr);
+  assert.equal(read.stdout, NOTE);
+  assert.match(read.stderr, /emergency key release under break-glass [0-9a-f]{64}/);
+
+  // No break-glass, no release: the reader's grant was revoked and it is not an emergency.
+  // The node's state policy already hides the anchor from it; the vault refuses on its own.
+  assert.equal((await refusal(reader.records.releaseEmergencyKey(record.id))).status, 403);
+  assert.equal((await refusal(reader.records.readRecord(record.id))).status, 403);
+  const own = await refusal(askForRelease(reader, record));
+  assert.deepEqual(own, { status: 403, code: 'break_glass_required' });
+  // Nor by naming the emergency clinician's key: a key goes only to the caller's own.
+  const stolen = await refusal(askForRelease(reader, record, emergency.keys.encryption.publicKey));
+  assert.deepEqual(stolen, { status: 403, code: 'forbidden' });
+
+  // Opted out at authoring, at the patient's request: the break-glass reader gets nothing.
+  const declined = await author.records.addRecord({
+    patient: patient.id,
+    resourceType: 'Condition',
+    category: 'clinical-note',
+    content: new TextEncoder().encode(`${NOTE} Declined escrow.`),
+    escrow: false,
+  });
+  assert.equal(declined.escrow, 'declined');
+  await assert.rejects(
+    emergency.records.readRecord(declined.id),
+    (error) => error instanceof HealthRecordError && error.code === 'escrow_declined',
+  );
+  assert.ok((await emergency.records.fetchCiphertext(declined.id)).length > 0);
+  // The patient can still read it, and can opt an escrowed record out afterwards.
+  assert.match(text(await patient.records.readRecord(declined.id)), /Declined escrow/);
+  assert.equal(await patient.records.declineEscrow(record.id), 1);
+  await assert.rejects(
+    emergency.records.releaseEmergencyKey(record.id),
+    (error) => error instanceof HealthRecordError && error.code === 'escrow_declined',
+  );
+}
+
+/** A signed emergency-release request straight to the hospital's vault. */
+function askForRelease(who: Actor, record: { id: string; contentHash: string }, key?: Uint8Array) {
+  const recipient = toHex(key ?? who.keys.encryption.publicKey);
+  const signed = new MedchainClient({
+    baseUrl: urlOf(0),
+    auth: signerFromSeed(who.keys.signing.seed),
+  });
+  return signed.request(
+    'POST',
+    `/v1/vault/objects/${record.contentHash}/emergency-release/${recipient}`,
+    { headers: { 'x-medchain-record': record.id, 'x-medchain-version': '1' } },
+  );
+}
+
+/** The escrow secret lives in keys/, not in the node directory a vault disk belongs to. */
+async function assertEscrowKeyOutsideNode(dir: string): Promise<void> {
+  const path = join(dir, 'keys', `${HOSPITAL}-escrow.json`);
+  const keys = await decryptKeystore(parseKeystore(readFileSync(path, 'utf8')), '');
+  const secret = Buffer.from(keys.encryption.secretKey);
+  const needles = [
+    secret,
+    Buffer.from(secret.toString('hex')),
+    Buffer.from(secret.toString('base64')),
+  ];
+  const nodeDir = nodeDirectory(dir, 'hospital');
+  const walk = (at: string): string[] =>
+    readdirSync(at, { withFileTypes: true }).flatMap((entry) =>
+      entry.isDirectory() ? walk(join(at, entry.name)) : [join(at, entry.name)],
+    );
+  const files = walk(nodeDir);
+  assert.ok(files.some((file) => relative(nodeDir, file).startsWith('vault')));
+  for (const file of files) {
+    const content = readFileSync(file);
+    for (const needle of needles) {
+      assert.equal(content.indexOf(needle), -1, `${file} holds the escrow secret key`);
+    }
+  }
+}
 
 /** The reader's signed GET of the object straight from the hospital's vault, unwrapped. */
 async function vaultGet(who: Actor, record: { id: string; contentHash: string }) {
