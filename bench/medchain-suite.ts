@@ -1,7 +1,7 @@
 /**
  * The sequence of medchain rounds: saturation from the fixed-load levels first, because
- * the fixed-rate and maximum-rate rounds are sized from it; then the mix, live signing,
- * block sizes and chain length.
+ * the fixed-rate and maximum-rate rounds are sized from it; then the mix, the record-anchor
+ * and consent workloads, live signing, block sizes and chain length.
  */
 
 import { type MedchainRoundOptions, medchainRound } from './medchain-rounds.js';
@@ -51,6 +51,7 @@ export async function medchainSuite(
     count: transactionsFor(plan.mixS, plan.medchainTpsCeiling),
     sendSMax: plan.mixS,
   });
+  await healthWorkloadRounds(plan, bestLevel, run);
   await run({
     name: `medchain-live-signing-${plan.liveClients}-clients`,
     workload: 'registration',
@@ -68,6 +69,27 @@ type Run = (options: MedchainRoundOptions) => Promise<{
   result: RoundResult;
   blocks: { height: number; transactionCount: number; seenAtMs: number }[];
 }>;
+
+/**
+ * The health-records workloads, run like the mix: record anchors (two signatures each: the
+ * transaction and the author's statement) and consent grants and revocations by patients.
+ * Their members are registered before the clock starts.
+ */
+export async function healthWorkloadRounds(
+  plan: SuitePlan,
+  level: number,
+  run: Run,
+): Promise<void> {
+  for (const workload of ['record-anchors', 'consent'] as const) {
+    await run({
+      name: `medchain-${workload}`,
+      workload,
+      controller: { kind: 'fixed-load', transactions: level },
+      count: transactionsFor(plan.mixS, plan.medchainTpsCeiling),
+      sendSMax: plan.mixS,
+    });
+  }
+}
 
 /** fixed-rate at a share of saturation (long enough for both minimums), then maximum-rate. */
 async function ratedRounds(plan: SuitePlan, saturationTps: number, run: Run): Promise<void> {

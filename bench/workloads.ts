@@ -2,7 +2,8 @@
  * Healthcare workloads for medchain, generated deterministically from a seed: which signer
  * asks which module to do what. Signing is a separate step (signWorkload), so a round can
  * pre-sign everything before its clock starts and a workload never depends on the signer
- * implementation. Record anchors and consent grants plug in here once their modules exist.
+ * implementation. The health-records workloads (record anchors, consent) are plans: members
+ * registered before the round, then calls signed by those members (bench/health-workloads.ts).
  */
 import sodium from 'sodium-native';
 import { toHex } from '../src/protocol/core/bytes.js';
@@ -14,6 +15,7 @@ import {
   transactionHash,
 } from '../src/protocol/ledger/transaction.js';
 import { derivedBytes } from '../src/testing/workload.js';
+import { consentPlan, recordAnchorsPlan } from './health-workloads.js';
 
 export const WORKLOAD_NAMES = ['registration', 'mix', 'record-anchors', 'consent'] as const;
 export type WorkloadName = (typeof WORKLOAD_NAMES)[number];
@@ -25,6 +27,8 @@ export interface WorkloadCall {
   module: string;
   action: string;
   args: JsonObject;
+  /** Replaces args once earlier calls are signed: a revocation names its grant's hash. */
+  resolveArgs?: (hashOf: (call: number) => string) => JsonObject;
 }
 
 export interface WorkloadOptions {
@@ -33,6 +37,21 @@ export interface WorkloadOptions {
   signerCount: number;
   /** First member index, so consecutive rounds on one chain register new members. */
   firstMember: number;
+  /** The chain's id, which record statements are signed for. */
+  chainId?: string;
+}
+
+/**
+ * Everything a round needs beyond admin-signed calls. Signer indices below signerCount are
+ * the organization admins; signerCount + k is the member whose Ed25519 seed is memberSeeds[k].
+ */
+export interface WorkloadPlan {
+  memberSeeds: Uint8Array[];
+  /** Committed in order before the round's clock starts, each stage after the previous. */
+  setup: WorkloadCall[][];
+  calls: WorkloadCall[];
+  /** Call i is submitted on lane i % lanes; all of one signer's calls share a lane. */
+  lanes: number;
 }
 
 export interface WorkloadDefinition {
@@ -41,6 +60,26 @@ export interface WorkloadDefinition {
   /** Why the workload cannot run yet; undefined when it can. */
   pending?: string;
   calls?: (options: WorkloadOptions) => WorkloadCall[];
+  plan?: (options: WorkloadOptions) => WorkloadPlan;
+}
+
+/** A workload's plan; admin-signed workloads have no setup and one lane per admin. */
+export function workloadPlan(
+  definition: WorkloadDefinition,
+  options: WorkloadOptions,
+): WorkloadPlan {
+  if (definition.plan !== undefined) {
+    return definition.plan(options);
+  }
+  if (definition.calls === undefined) {
+    throw new Error(`workload ${definition.name} is pending: ${definition.pending}`);
+  }
+  return {
+    memberSeeds: [],
+    setup: [],
+    calls: definition.calls(options),
+    lanes: options.signerCount,
+  };
 }
 
 const MEMBER_KINDS = ['patient', 'patient', 'patient', 'practitioner', 'device'] as const;
@@ -143,13 +182,13 @@ export const WORKLOADS: Record<WorkloadName, WorkloadDefinition> = {
   },
   'record-anchors': {
     name: 'record-anchors',
-    description: 'health-record anchors: document hash, vault pointer, author',
-    pending: 'the health-records module is not in the chain yet',
+    description: 'records.anchorRecord by each clinical organization for its clinicians',
+    plan: recordAnchorsPlan,
   },
   consent: {
     name: 'consent',
-    description: 'consent grants and revocations by patients',
-    pending: 'the consent module is not in the chain yet',
+    description: '80% grantConsent, 20% revokeConsent, signed by the patients',
+    plan: consentPlan,
   },
 };
 
@@ -167,18 +206,29 @@ export function signWorkload(params: {
   crypto: Crypto;
 }): SignedTransaction[] {
   const nonces = [...params.startNonces];
-  const publicKeys = params.signers.map((signer) => toHex(signer.publicKey));
-  return params.calls.map((call) => {
+  const publicKeys = new Map<number, string>();
+  const publicKey = (index: number) => {
+    let key = publicKeys.get(index);
+    if (key === undefined) {
+      key = toHex(params.signers[index]!.publicKey);
+      publicKeys.set(index, key);
+    }
+    return key;
+  };
+  const signed: SignedTransaction[] = [];
+  const hashOf = (call: number) => signed[call]!.hash;
+  for (const call of params.calls) {
     const signer = params.signers[call.signer]!;
     const unsigned = {
       chainId: params.chainId,
-      signer: publicKeys[call.signer]!,
+      signer: publicKey(call.signer),
       nonce: nonces[call.signer]!++,
       module: call.module,
       action: call.action,
-      args: call.args,
+      args: call.resolveArgs === undefined ? call.args : call.resolveArgs(hashOf),
     };
     const transaction = signTransaction(signer, unsigned);
-    return { transaction, hash: transactionHash(params.crypto, unsigned) };
-  });
+    signed.push({ transaction, hash: transactionHash(params.crypto, unsigned) });
+  }
+  return signed;
 }

@@ -8,8 +8,15 @@ import { sodiumCrypto } from '../../src/node/crypto/index.js';
 import { transactionHash } from '../../src/protocol/ledger/transaction.js';
 import { MedchainClient } from '../../src/sdk/client.js';
 import type { MedchainTargetSpec } from '../generator-protocol.js';
+import { seedSigner } from '../health-workloads.js';
 import { adminSigners } from '../medchain-network.js';
-import { type SignedTransaction, signWorkload, WORKLOADS } from '../workloads.js';
+import {
+  type SignedTransaction,
+  signWorkload,
+  WORKLOADS,
+  type WorkloadCall,
+  workloadPlan,
+} from '../workloads.js';
 import {
   boundedFetch,
   type CommitSink,
@@ -19,30 +26,70 @@ import {
   type Target,
 } from './target.js';
 
+const SETUP_BATCH = 1_000;
+
 export async function medchainTarget(spec: MedchainTargetSpec, count: number): Promise<Target> {
   const client = new MedchainClient({ baseUrl: spec.url, fetch: boundedFetch(60_000) });
-  const definition = WORKLOADS[spec.workload];
-  if (definition.calls === undefined) {
-    throw new Error(`workload ${spec.workload} is pending: ${definition.pending}`);
-  }
-  const signers = await adminSigners(spec.dir);
-  const startNonces = await Promise.all(
-    signers.map(async (signer) => (await client.account(signer.publicKey)).pendingNonce),
-  );
-  const calls = definition.calls({
+  const admins = await adminSigners(spec.dir);
+  const plan = workloadPlan(WORKLOADS[spec.workload], {
     seed: spec.seed,
     count,
-    signerCount: signers.length,
+    signerCount: admins.length,
     firstMember: spec.firstMember,
-  });
-  const signed = signWorkload({
-    calls,
-    signers,
-    startNonces,
     chainId: spec.chainId,
-    crypto: sodiumCrypto,
   });
-  return new MedchainTarget(client, signed, signers.length);
+  const signers = [...admins, ...plan.memberSeeds.map(seedSigner)];
+  const adminNonces = await Promise.all(
+    admins.map(async (signer) => (await client.account(signer.publicKey)).pendingNonce),
+  );
+  // Workload members are registered by the setup, so their nonces start at zero.
+  const nonces = [...adminNonces, ...plan.memberSeeds.map(() => 0)];
+  const sign = (calls: WorkloadCall[]) => {
+    const signed = signWorkload({
+      calls,
+      signers,
+      startNonces: nonces,
+      chainId: spec.chainId,
+      crypto: sodiumCrypto,
+    });
+    for (const call of calls) {
+      nonces[call.signer]! += 1;
+    }
+    return signed;
+  };
+  for (const stage of plan.setup) {
+    await commitSetup(client, sign(stage));
+  }
+  return new MedchainTarget(client, sign(plan.calls), plan.lanes);
+}
+
+/**
+ * Commits a setup stage before the round (untimed): batches in order, then waits for the
+ * last transaction, which a single proposer commits after every earlier one.
+ */
+async function commitSetup(client: MedchainClient, signed: SignedTransaction[]): Promise<void> {
+  for (let start = 0; start < signed.length; start += SETUP_BATCH) {
+    const batch = signed.slice(start, start + SETUP_BATCH).map((entry) => entry.transaction);
+    const refused = (await client.submitBatch(batch)).find((result) => 'error' in result);
+    if (refused !== undefined && 'error' in refused) {
+      throw new Error(`workload setup refused: ${refused.error.code} ${refused.error.detail}`);
+    }
+  }
+  const last = signed.at(-1);
+  const deadline = Date.now() + 120_000;
+  while (last !== undefined) {
+    const lookup = await client.transaction(last.hash).catch(() => undefined);
+    if (lookup !== undefined && 'receipt' in lookup) {
+      if (lookup.receipt.code !== 0) {
+        throw new Error(`workload setup failed: ${lookup.receipt.name}`);
+      }
+      return;
+    }
+    if (Date.now() > deadline) {
+      throw new Error('workload setup not committed within 120 s');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 class MedchainTarget implements Target {
@@ -58,11 +105,11 @@ class MedchainTarget implements Target {
   constructor(
     private readonly client: MedchainClient,
     private readonly signed: SignedTransaction[],
-    signerCount: number,
+    lanes: number,
   ) {
     this.count = signed.length;
-    // Workloads interleave signers in turn, so transaction i belongs to signer i % count.
-    this.lanes = signerCount;
+    // Workloads put transaction i on lane i % lanes, with each signer on one lane.
+    this.lanes = lanes;
     signed.forEach((entry, index) => {
       this.indexByHash.set(entry.hash, index);
     });
@@ -119,7 +166,7 @@ class MedchainTarget implements Target {
     return this.overflowedHeights.length;
   }
 
-  /** One POST /v1/txs per call; a lane holds one admin's transactions, in nonce order. */
+  /** One POST /v1/txs per call; a lane holds its signers' transactions in nonce order. */
   async submit(indices: number[]): Promise<Rejection[]> {
     const batch = indices.map((index) => this.signed[index]!.transaction);
     const results = await this.client.submitBatch(batch);
