@@ -286,6 +286,20 @@ function vaultPaths() {
         responses: { 200: { description: 'key wrap' }, ...refused },
       },
     },
+    '/v1/vault/objects/{hash}/emergency-release/{recipient}': {
+      post: {
+        summary:
+          "Under the caller's break-glass, the custodian's escrow wraps the document key for " +
+          "the caller's own encryption key, after logging the release on chain",
+        security: member,
+        parameters: [hash, recipient],
+        responses: {
+          200: { description: '{record, version, recipient, wrap, breakGlass, notAfter, audit}' },
+          ...refused,
+          409: problemResponse('escrow_declined by the patient, or escrow_unavailable'),
+        },
+      },
+    },
   };
 }
 
