@@ -268,6 +268,9 @@ describe('emergency key release', () => {
     const research = requester('dr-emergency', { purpose: 'research' }).who;
     refusedWith(await release(w, research), 'forbidden');
     refusedWith(await release(w, requester('dr-emergency', { version: 2 }).who), 'forbidden');
+    const odd = requester('dr-emergency').who;
+    odd.record = '../rec-lab-0001';
+    refusedWith(await release(w, odd), 'invalid_params');
     assert.equal(w.audits, 0);
   });
 

@@ -30,6 +30,7 @@ import { decideAccess } from '../../protocol/contracts/consent/decide-access.js'
 import type { RecordAccessParams } from '../../protocol/contracts/consent/record-access.js';
 import { loadBreakGlass, loadPatientBreakGlass } from '../../protocol/contracts/consent/state.js';
 import type { StateRead } from '../../protocol/contracts/engine/module.js';
+import { ID_PATTERN } from '../../protocol/contracts/identity/fields.js';
 import { activeMember } from '../../protocol/contracts/records/authorize.js';
 import { loadRecord, loadVersion } from '../../protocol/contracts/records/state.js';
 import type { Anchor, RecordHead } from '../../protocol/contracts/records/types.js';
@@ -55,6 +56,7 @@ export type EscrowRefusalCode =
   | 'break_glass_required'
   | 'escrow_declined'
   | 'escrow_unavailable'
+  | 'mempool_full'
   | 'timeout';
 
 export type EscrowRefusal = { ok: false; code: EscrowRefusalCode; reason: string };
@@ -129,6 +131,10 @@ export function createEmergencyEscrow(deps: EmergencyEscrowDependencies): Emerge
     const { record, version } = who;
     if (record === undefined || version === undefined) {
       return refuse('forbidden', 'name the record with x-medchain-record and x-medchain-version');
+    }
+    // The header reaches state keys directly here, so it gets the chain's own id check.
+    if (!ID_PATTERN.test(record)) {
+      return refuse('invalid_params', 'x-medchain-record is not a record id');
     }
     const head = loadRecord(deps.read, record);
     const anchor = head === undefined ? undefined : loadVersion(deps.read, record, version);
@@ -318,5 +324,9 @@ function auditRefusal(receipt: AuditReceipt): EscrowRefusal {
   if (receipt.name.startsWith('consent.')) {
     return refuse('break_glass_required', reason);
   }
-  return refuse(receipt.name === 'timeout' ? 'timeout' : 'forbidden', reason);
+  // Not a decision about the reader: the audit could not be submitted or did not commit.
+  if (receipt.name === 'timeout' || receipt.name === 'mempool_full') {
+    return refuse(receipt.name, reason);
+  }
+  return refuse('forbidden', reason);
 }
