@@ -20,76 +20,94 @@ export class CanonicalEncodingError extends Error {
 }
 
 export function canonicalize(value: unknown): string {
-  const parts: string[] = [];
-  write(value, parts);
-  return parts.join('');
+  return write(value);
 }
 
 export function canonicalBytes(value: unknown): Bytes {
   return utf8(canonicalize(value));
 }
 
-function write(value: unknown, parts: string[]): void {
+// Built by string concatenation: V8 joins the pieces as ropes, which measured about twice
+// as fast as collecting parts in an array for the transactions and receipts of a block.
+function write(value: unknown): string {
   if (value === null) {
-    parts.push('null');
-    return;
+    return 'null';
   }
   switch (typeof value) {
     case 'boolean':
-      parts.push(value ? 'true' : 'false');
-      return;
+      return value ? 'true' : 'false';
     case 'number':
       if (!Number.isFinite(value)) {
         throw new CanonicalEncodingError('numbers must be finite (RFC 8785 section 3.2.2.3)');
       }
-      parts.push(Object.is(value, -0) ? '0' : String(value));
-      return;
+      return Object.is(value, -0) ? '0' : String(value);
     case 'string':
-      checkWellFormed(value);
-      parts.push(JSON.stringify(value));
-      return;
+      return quote(value);
     case 'object':
-      if (Array.isArray(value)) {
-        writeArray(value, parts);
-      } else {
-        writeObject(value as Record<string, unknown>, parts);
-      }
-      return;
+      return Array.isArray(value)
+        ? writeArray(value)
+        : writeObject(value as Record<string, unknown>);
     default:
       throw new CanonicalEncodingError(`cannot encode a value of type ${typeof value}`);
   }
 }
 
-function writeArray(values: unknown[], parts: string[]): void {
-  parts.push('[');
+function writeArray(values: unknown[]): string {
+  let out = '[';
   for (let i = 0; i < values.length; i++) {
     if (i > 0) {
-      parts.push(',');
+      out += ',';
     }
-    write(values[i], parts);
+    out += write(values[i]);
   }
-  parts.push(']');
+  return `${out}]`;
 }
 
-function writeObject(object: Record<string, unknown>, parts: string[]): void {
+function writeObject(object: Record<string, unknown>): string {
   const prototype = Object.getPrototypeOf(object);
   if (prototype !== Object.prototype && prototype !== null) {
     throw new CanonicalEncodingError('only plain objects can be encoded');
   }
-  const keys = Object.keys(object)
-    .filter((key) => object[key] !== undefined)
-    .sort();
-  parts.push('{');
+  const keys = Object.keys(object);
+  if (!isSorted(keys)) {
+    keys.sort();
+  }
+  let out = '{';
+  let first = true;
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
-    if (i > 0) {
-      parts.push(',');
+    const value = object[key];
+    if (value === undefined) {
+      continue;
     }
-    checkWellFormed(key);
-    parts.push(JSON.stringify(key), ':');
-    write(object[key], parts);
+    if (!first) {
+      out += ',';
+    }
+    first = false;
+    out += `${quote(key)}:${write(value)}`;
   }
-  parts.push('}');
+  return `${out}}`;
+}
+
+/** Objects built in canonical key order (as decoders do) skip the sort. */
+function isSorted(keys: string[]): boolean {
+  for (let i = 1; i < keys.length; i++) {
+    if (keys[i - 1]! > keys[i]!) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** Printable ASCII other than `"` and `\\`: quoted as is, the common case for ids and hex. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+function quote(text: string): string {
+  if (PLAIN.test(text)) {
+    return `"${text}"`;
+  }
+  checkWellFormed(text);
+  return JSON.stringify(text);
 }
 
 /** RFC 8785 section 3.2.2.2: lone surrogates cannot be represented in I-JSON. */
