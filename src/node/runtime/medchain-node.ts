@@ -116,7 +116,11 @@ export class MedchainNode {
   ) {
     const { store, engine, crypto } = deps;
     assert(store.latestHeight() >= 0, 'node: the store must hold a genesis');
-    this.cache = new StateCache((key) => store.stateValue(key));
+    this.cache = new StateCache(
+      (key) => store.stateValue(key),
+      undefined,
+      (visit) => store.forEachStateKey(visit),
+    );
     this.reader = this.cache;
     this.proposer = publicKeyHex(deps.validator);
     this.executor = new BlockExecutor({

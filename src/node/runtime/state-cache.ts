@@ -4,33 +4,65 @@
  * record and nonce, its organization); without the cache each is a database lookup.
  * Absence is cached too. When full, the oldest entries go first (Map keeps insertion
  * order), so memory stays bounded whatever the size of the state.
+ *
+ * Given the store's keys, it also keeps a Bloom filter of them (key-filter.ts), so that the
+ * reads which prove a new key is new never reach the database.
  */
 import type { StateReader, WriteSet } from '../../protocol/contracts/engine/types.js';
 import type { Bytes } from '../../protocol/core/bytes.js';
+import { KeyFilter } from './key-filter.js';
+
+/** Every committed state key, visited once; returns how many there were. */
+export type StateKeyScan = (visit: (key: string) => void) => number;
+
+/**
+ * About 32 MiB of cached values at the ~250 bytes a typical member or record value takes,
+ * plus the Map's own overhead: the hot keys (signers, nonces, organizations) fit many times.
+ */
+const CAPACITY_DEFAULT = 65_536;
 
 export class StateCache implements StateReader {
   private readonly entries = new Map<string, Bytes | null>();
+  private filter: KeyFilter | undefined;
 
   constructor(
     private readonly load: (key: string) => Bytes | undefined,
-    private readonly capacity = 200_000,
-  ) {}
+    private readonly capacity = CAPACITY_DEFAULT,
+    private readonly scanKeys?: StateKeyScan,
+  ) {
+    if (scanKeys !== undefined) {
+      this.filter = buildFilter(scanKeys, 0);
+    }
+  }
 
   get(key: string): Bytes | undefined {
     const cached = this.entries.get(key);
     if (cached !== undefined) {
       return cached ?? undefined;
     }
+    if (this.filter !== undefined && !this.filter.mightContain(key)) {
+      return undefined;
+    }
     const value = this.load(key) ?? null;
     this.remember(key, value);
     return value ?? undefined;
   }
 
-  /** Applies a committed block's writes, so the cache never serves a stale value. */
+  /**
+   * Applies a committed block's writes, so the cache never serves a stale value. Called
+   * after the store holds them, so a filter rebuilt here sees every committed key.
+   */
   apply(writes: WriteSet): void {
+    const filter = this.filter;
     for (const [key, value] of writes) {
       this.entries.delete(key);
       this.remember(key, value);
+      if (value !== null) {
+        filter?.add(key);
+      }
+    }
+    if (filter?.saturated === true && this.scanKeys !== undefined) {
+      this.filter = buildFilter(this.scanKeys, filter.added * 2);
     }
   }
 
@@ -51,4 +83,16 @@ export class StateCache implements StateReader {
     }
     this.entries.set(key, value);
   }
+}
+
+/** A filter holding every key the scan visits, sized for at least `expectedKeys`. */
+function buildFilter(scanKeys: StateKeyScan, expectedKeys: number): KeyFilter {
+  let filter = new KeyFilter(expectedKeys);
+  const count = scanKeys((key) => filter.add(key));
+  if (filter.saturated) {
+    const sized = new KeyFilter(count * 2);
+    scanKeys((key) => sized.add(key));
+    filter = sized;
+  }
+  return filter;
 }

@@ -136,6 +136,18 @@ export function runChainStoreSuite(name: string, factory: ChainStoreFactory): vo
       store.close();
     });
 
+    test('the state keys visited are exactly the live ones', () => {
+      const store = factory.create();
+      genesis(store);
+      store.commitBlock(batch(1, 1));
+      store.commitBlock(batch(2, 1));
+      const keys: string[] = [];
+      const count = store.forEachStateKey((key) => keys.push(key));
+      assert.deepEqual(keys.sort(), ['k/2']);
+      assert.equal(count, 1);
+      store.close();
+    });
+
     test('a block with no transactions commits', () => {
       const store = factory.create();
       genesis(store);

@@ -57,6 +57,8 @@ export interface ChainStore {
   /** Latest committed value of a state key. */
   stateValue(key: string): Bytes | undefined;
   treeNode(id: string): Bytes | undefined;
+  /** Visits every key of the latest committed state once, in no particular order. */
+  forEachStateKey(visit: (key: string) => void): number;
   saveGenesis(batch: GenesisWriteBatch): void;
   commitBlock(batch: BlockWriteBatch): void;
   close(): void;

@@ -53,6 +53,13 @@ export class MemoryChainStore implements ChainStore {
     return this.state.get(key);
   }
 
+  forEachStateKey(visit: (key: string) => void): number {
+    for (const key of this.state.keys()) {
+      visit(key);
+    }
+    return this.state.size;
+  }
+
   treeNode(id: string): Bytes | undefined {
     return this.nodes.get(id);
   }

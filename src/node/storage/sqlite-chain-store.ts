@@ -94,10 +94,11 @@ export class SqliteChainStore implements ChainStore {
       hasTransaction: db.prepare<[Buffer], { one: number }>(
         'SELECT 1 AS one FROM transactions WHERE hash = ?',
       ),
-      state: db.prepare<[string], { value: Buffer }>('SELECT value FROM state WHERE key = ?'),
+      state: db.prepare<[string], Buffer>('SELECT value FROM state WHERE key = ?').pluck(),
+      stateKeys: db.prepare<[], string>('SELECT key FROM state').pluck(),
       setState: db.prepare('INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)'),
       deleteState: db.prepare('DELETE FROM state WHERE key = ?'),
-      treeNode: db.prepare<[string], { node: Buffer }>('SELECT node FROM tree_nodes WHERE id = ?'),
+      treeNode: db.prepare<[string], Buffer>('SELECT node FROM tree_nodes WHERE id = ?').pluck(),
       insertTreeNode: db.prepare('INSERT OR REPLACE INTO tree_nodes (id, node) VALUES (?, ?)'),
     };
   }
@@ -171,11 +172,20 @@ export class SqliteChainStore implements ChainStore {
   }
 
   stateValue(key: string): Bytes | undefined {
-    return this.statements.state.get(key)?.value;
+    return this.statements.state.get(key);
+  }
+
+  forEachStateKey(visit: (key: string) => void): number {
+    let count = 0;
+    for (const key of this.statements.stateKeys.iterate()) {
+      visit(key);
+      count++;
+    }
+    return count;
   }
 
   treeNode(id: string): Bytes | undefined {
-    return this.statements.treeNode.get(id)?.node;
+    return this.statements.treeNode.get(id);
   }
 
   saveGenesis(batch: GenesisWriteBatch): void {
