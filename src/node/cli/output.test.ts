@@ -44,6 +44,32 @@ describe('ProgressBar', () => {
   });
 });
 
+describe('ProgressBar without a terminal', () => {
+  it('writes a plain line per interval and one at the end when asked to', () => {
+    let now = 0;
+    const stream = fakeTerminal(false);
+    const bar = new ProgressBar({
+      total: 10,
+      label: 'import',
+      stream,
+      nowMs: () => now,
+      plainIntervalMs: 5_000,
+    });
+    now = 1_000;
+    bar.update(2);
+    assert.deepEqual(stream.written, []);
+    now = 5_000;
+    bar.update(5);
+    now = 6_000;
+    bar.update(6);
+    bar.finish();
+    assert.deepEqual(stream.written, [
+      'import 5/10 50% 1.0/s ETA 5s\n',
+      'import 6/10 60% 1.0/s ETA 4s\n',
+    ]);
+  });
+});
+
 describe('parseCount', () => {
   it('accepts non-negative integers only', () => {
     assert.equal(parseCount('42', 'height'), 42);

@@ -129,6 +129,11 @@ export interface ProgressBarOptions {
   nowMs?: () => number;
   /** Redraw at most this often: drawing is slower than most of the work it reports. */
   intervalMs?: number;
+  /**
+   * When the stream is not a terminal, write a plain line at most this often (and one at
+   * the end), so a long run under a pipe or a log collector still shows it is alive.
+   */
+  plainIntervalMs?: number;
 }
 
 const BAR_WIDTH = 24;
@@ -144,6 +149,7 @@ export class ProgressBar {
   private readonly nowMs: () => number;
   private readonly intervalMs: number;
   private readonly enabled: boolean;
+  private readonly plainIntervalMs: number | undefined;
   private readonly startMs: number;
   private drawnMs = -Infinity;
   private count = 0;
@@ -155,7 +161,10 @@ export class ProgressBar {
     this.nowMs = options.nowMs ?? (() => performance.now());
     this.intervalMs = options.intervalMs ?? 100;
     this.enabled = this.stream.isTTY === true;
+    this.plainIntervalMs = this.enabled ? undefined : options.plainIntervalMs;
     this.startMs = this.nowMs();
+    // Plain lines start one interval in: a short run prints only its final line.
+    this.drawnMs = this.plainIntervalMs === undefined ? -Infinity : this.startMs;
   }
 
   increment(by = 1): void {
@@ -164,6 +173,14 @@ export class ProgressBar {
 
   update(count: number): void {
     this.count = Math.min(count, this.total);
+    if (this.plainIntervalMs !== undefined) {
+      const now = this.nowMs();
+      if (now - this.drawnMs >= this.plainIntervalMs) {
+        this.drawnMs = now;
+        this.stream.write(`${this.render(now, false)}\n`);
+      }
+      return;
+    }
     if (!this.enabled) {
       return;
     }
@@ -178,10 +195,12 @@ export class ProgressBar {
   finish(): void {
     if (this.enabled) {
       this.stream.write(`\r\x1b[2K${this.render(this.nowMs())}\n`);
+    } else if (this.plainIntervalMs !== undefined) {
+      this.stream.write(`${this.render(this.nowMs(), false)}\n`);
     }
   }
 
-  render(now: number): string {
+  render(now: number, withBar = true): string {
     const fraction = this.total === 0 ? 1 : this.count / this.total;
     const filled = Math.round(fraction * BAR_WIDTH);
     const bar = `${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}`;
@@ -191,7 +210,8 @@ export class ProgressBar {
     const eta = rate > 0 ? formatDuration(left / rate) : '?';
     const percent = Math.floor(fraction * 100);
     const counts = `${this.count}/${this.total} ${percent}%`;
-    return `${this.label} [${bar}] ${counts} ${formatRate(rate)}/s ETA ${eta}`;
+    const shown = withBar ? ` [${bar}]` : '';
+    return `${this.label}${shown} ${counts} ${formatRate(rate)}/s ETA ${eta}`;
   }
 }
 

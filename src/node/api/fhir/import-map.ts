@@ -4,10 +4,11 @@
  * The patient member id is a salted hash of the source patient id: never a name, and not
  * linkable to the source id without the salt, which stays with the importing organization.
  */
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
+
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import type { Category, ResourceType } from '../../../protocol/contracts/records/types.js';
 import { toHex, utf8 } from '../../../protocol/core/bytes.js';
 
@@ -69,25 +70,86 @@ export function recordIdFor(salt: string, resource: SourceResource): string {
   return `rec-${toHex(hmac(sha256, utf8(salt), utf8(name)).subarray(0, 16))}`;
 }
 
-function resourcesOfJson(text: string): SourceResource[] {
-  const value = JSON.parse(text) as SourceResource;
+/** A source file that cannot be imported: names the file and, for NDJSON, the line. */
+export class ImportInputError extends Error {
+  override name = 'ImportInputError';
+  readonly code = 'bad_input';
+}
+
+/** Largest source file read: parsing keeps it whole in memory. */
+const SOURCE_FILE_BYTES_MAX = 512 * 1024 * 1024;
+
+function asResource(value: unknown, where: string): SourceResource {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ImportInputError(`${where}: not a JSON object`);
+  }
+  const type = (value as { resourceType?: unknown }).resourceType;
+  if (typeof type !== 'string' || !/^[A-Z][A-Za-z]{1,63}$/.test(type)) {
+    throw new ImportInputError(`${where}: no FHIR resourceType`);
+  }
+  return value as SourceResource;
+}
+
+function parseJson(text: string, where: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    // The parser's message can quote the input (PHI), so only its position is kept.
+    const at = /position (\d+)/.exec((error as Error).message)?.[1];
+    throw new ImportInputError(`${where}: not JSON${at === undefined ? '' : ` at ${at}`}`);
+  }
+}
+
+function resourcesOfJson(text: string, path: string): SourceResource[] {
+  const value = asResource(parseJson(text, path), path);
   if (value.resourceType !== 'Bundle') {
     return [value];
   }
-  const entries = (value.entry ?? []) as { resource?: SourceResource }[];
-  return entries.flatMap((entry) => (entry.resource === undefined ? [] : [entry.resource]));
+  if (value.entry !== undefined && !Array.isArray(value.entry)) {
+    throw new ImportInputError(`${path}: Bundle.entry is not an array`);
+  }
+  const entries = (value.entry ?? []) as unknown[];
+  return entries.flatMap((entry, index) => {
+    const resource = (entry as { resource?: unknown } | null)?.resource;
+    return resource === undefined ? [] : [asResource(resource, `${path}: entry ${index}`)];
+  });
 }
 
-/** Resources from an .ndjson file, a .json resource or Bundle, or a directory of them. */
+/**
+ * Resources from an .ndjson file, a .json resource or Bundle, or a directory of them.
+ * A file that is not what its name says is refused whole, naming the file and line,
+ * before anything is sent: a half-understood export is worse than none.
+ */
 export function loadResources(path: string): SourceResource[] {
-  if (statSync(path).isDirectory()) {
+  let stats: ReturnType<typeof statSync>;
+  try {
+    stats = statSync(path);
+  } catch {
+    throw new ImportInputError(`${path}: no such file or directory`);
+  }
+  if (stats.isDirectory()) {
     const names = readdirSync(path).filter((n) => /\.(ndjson|json)$/.test(n) && n !== 'log.ndjson');
+    if (names.length === 0) {
+      throw new ImportInputError(`${path}: no .ndjson or .json files`);
+    }
     return names.sort().flatMap((name) => loadResources(join(path, name)));
   }
-  const text = readFileSync(path, 'utf8');
-  if (path.endsWith('.ndjson')) {
-    const lines = text.split('\n').filter((line) => line.trim() !== '');
-    return lines.map((line) => JSON.parse(line) as SourceResource);
+  if (!/\.(ndjson|json)$/.test(path)) {
+    throw new ImportInputError(`${path}: expected a .ndjson or .json file`);
   }
-  return resourcesOfJson(text);
+  if (stats.size > SOURCE_FILE_BYTES_MAX) {
+    throw new ImportInputError(`${path}: larger than ${SOURCE_FILE_BYTES_MAX} bytes`);
+  }
+  const text = readFileSync(path, 'utf8');
+  if (!path.endsWith('.ndjson')) {
+    return resourcesOfJson(text, path);
+  }
+  const resources: SourceResource[] = [];
+  text.split('\n').forEach((line, index) => {
+    if (line.trim() !== '') {
+      const where = `${path}:${index + 1}`;
+      resources.push(asResource(parseJson(line, where), where));
+    }
+  });
+  return resources;
 }
