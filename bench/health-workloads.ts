@@ -145,7 +145,7 @@ export function populationCalls(seed: string, patients: number): WorkloadCall[] 
 }
 
 /** A well-mixed index in [0, range) for position `i`: deterministic, no clustering. */
-function spread(i: number, range: number): number {
+export function spread(i: number, range: number): number {
   return Math.floor(((((i + 1) * 2654435761) % 4294967296) / 4294967296) * range);
 }
 
@@ -201,7 +201,9 @@ export function anchorFields(params: {
 }
 
 /** Clinician signers of every clinical organization, made once per plan. */
-function clinicianSigners(seed: string): Map<number, { member: HealthMember; signer: Signer }[]> {
+export function clinicianSigners(
+  seed: string,
+): Map<number, { member: HealthMember; signer: Signer }[]> {
   const out = new Map<number, { member: HealthMember; signer: Signer }[]>();
   for (const organization of CLINICAL_ORGANIZATIONS) {
     const list = [];

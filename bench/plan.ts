@@ -3,6 +3,7 @@
  * for --quick (under a minute, for CI, so the suite never rots). Every size a round uses
  * comes from here, so docs/BENCHMARKS.md can state them.
  */
+import type { HealthReadsPlan } from './health-reads.js';
 
 export interface SuitePlan {
   quick: boolean;
@@ -38,6 +39,10 @@ export interface SuitePlan {
   evmIntervalMining: boolean;
   sqliteRecords: number;
   signatureS: number;
+  /** Size of the document the vault round uploads and downloads. */
+  vaultBytes: number;
+  /** The populated chain of the consent-check and FHIR rounds (bench/health-reads.ts). */
+  health: Omit<HealthReadsPlan, 'seed'>;
 }
 
 export const FULL_PLAN: SuitePlan = {
@@ -65,6 +70,17 @@ export const FULL_PLAN: SuitePlan = {
   evmIntervalMining: true,
   sqliteRecords: 200_000,
   signatureS: 2,
+  vaultBytes: 1_000_000_000,
+  health: {
+    patients: 10_000,
+    recordsPerPatient: 2,
+    grantsPerPatient: 5,
+    decisionSamples: 20_000,
+    readSamples: 5_000,
+    fhirRateRps: 500,
+    fhirS: 30,
+    fhirWarmupS: 5,
+  },
 };
 
 export const QUICK_PLAN: SuitePlan = {
@@ -92,6 +108,17 @@ export const QUICK_PLAN: SuitePlan = {
   evmIntervalMining: false,
   sqliteRecords: 10_000,
   signatureS: 0.3,
+  vaultBytes: 50_000_000,
+  health: {
+    patients: 300,
+    recordsPerPatient: 2,
+    grantsPerPatient: 5,
+    decisionSamples: 2_000,
+    readSamples: 500,
+    fhirRateRps: 500,
+    fhirS: 3,
+    fhirWarmupS: 1,
+  },
 };
 
 /** Transactions to prepare for a round of `seconds` at up to `tpsMax`. */

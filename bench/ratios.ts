@@ -1,23 +1,34 @@
 /**
  * The ratios the issue asks for, computed from a run's rounds: medchain against the
- * MedRec-style contracts and against SQLite for the same registration workload, and
- * medchain against the signature verifications one core can do.
+ * MedRec-style contracts and against SQLite for the same registration workload, medchain
+ * against the signature verifications one core can do, and the health-records figures
+ * against their targets (vault MB/s, consent and FHIR p99).
  */
 import type { RoundResult } from './round-runner.js';
 import type { SignatureLimit } from './signature-limit.js';
-import type { Ratio } from './suite-result.js';
+import type { HealthFigures, Ratio } from './suite-result.js';
+
+/** The health-records issue's targets. */
+export const HEALTH_TARGETS = {
+  vaultMegabytesPerSecond: 300,
+  vaultRssGrowthBytes: 100_000_000,
+  consentP99Ms: 5,
+  fhirP99Ms: 20,
+  fhirRateRps: 500,
+};
 
 export const PENDING = [
   'Validators 7: `medchain init` makes at most four demo organizations, each ' +
     'running one validator; a seven-organization network needs more demo ' +
     'organizations (the rounds take the validator count from the network ' +
     'directory).',
-  'Record-anchor and consent workloads: the records and consent modules are in ' +
-    'the chain, but their workloads are not written yet (bench/workloads.ts lists ' +
-    'them as pending).',
   "medchain against MedRec's full shape (register, add a record pointer, grant a " +
-    'viewer): the MedRec-style round runs; the medchain side waits for those ' +
-    'workloads.',
+    'viewer) as one ratio: both sides run here (medchain-record-anchors, ' +
+    'medchain-consent, medrec-records-and-permissions-*), but medchain splits the shape ' +
+    'into two workloads with their members registered beforehand, so no single ' +
+    'like-for-like ratio is computed yet.',
+  'The consent-check and FHIR rounds run on an in-process node with memory storage; the ' +
+    'same reads against a SQLite node under transaction load are not measured yet.',
 ];
 
 function best(
@@ -37,6 +48,7 @@ export function ratiosOf(params: {
   rounds: RoundResult[];
   saturationTps: number | undefined;
   limits: SignatureLimit[];
+  health?: HealthFigures;
 }): Ratio[] {
   const { rounds, saturationTps } = params;
   const medrec = best(
@@ -76,6 +88,62 @@ export function ratiosOf(params: {
       value: ratio(saturationTps, limit.verificationsPerSecond),
       numerator: medchain,
       denominator: `${Math.round(limit.verificationsPerSecond)} verifications/s on one core`,
+    });
+  }
+  return [...out, ...healthRatios(params.health ?? {})];
+}
+
+const ms = (value: number) => `${value.toFixed(value < 1 ? 3 : 2)} ms`;
+
+/** Each health figure over its target: at least 1 for rates, at most 1 for latencies. */
+function healthRatios(health: HealthFigures): Ratio[] {
+  const out: Ratio[] = [];
+  const targets = HEALTH_TARGETS;
+  if (health.vault !== undefined) {
+    const { bytes } = health.vault;
+    for (const name of ['upload', 'download'] as const) {
+      const phase = health.vault[name];
+      const rssMb = (value: number) => (value / 1e6).toFixed(0);
+      out.push({
+        name: `vault encrypted ${name} / target`,
+        value: phase.megabytesPerSecond / targets.vaultMegabytesPerSecond,
+        numerator:
+          `${phase.megabytesPerSecond.toFixed(0)} MB/s for ${bytes / 1e6} MB; RSS growth ` +
+          `client ${rssMb(phase.clientRssGrowthBytes)} MB, ` +
+          `node ${rssMb(phase.serverRssGrowthBytes)} MB`,
+        denominator: `${targets.vaultMegabytesPerSecond} MB/s`,
+        target: `at least 1, each RSS growth under ${targets.vaultRssGrowthBytes / 1e6} MB`,
+      });
+    }
+  }
+  if (health.consent !== undefined) {
+    const { decision, readPath, patients, grants } = health.consent;
+    const chain = `${patients} patients, ${grants} grants`;
+    out.push({
+      name: 'consent decision p99 / target',
+      value: decision.p99Ms / targets.consentP99Ms,
+      numerator: `p99 ${ms(decision.p99Ms)} (p50 ${ms(decision.p50Ms)}), ${chain}`,
+      denominator: `${targets.consentP99Ms} ms`,
+      target: 'at most 1',
+    });
+    out.push({
+      name: 'vault authorized read (no document bytes) p99 / target',
+      value: readPath.p99Ms / targets.consentP99Ms,
+      numerator: `p99 ${ms(readPath.p99Ms)} (p50 ${ms(readPath.p50Ms)}), ${chain}`,
+      denominator: `${targets.consentP99Ms} ms`,
+      target: 'at most 1',
+    });
+  }
+  if (health.fhir !== undefined) {
+    const fhir = health.fhir;
+    out.push({
+      name: `FHIR read p99 at ${fhir.targetRps} req/s / target`,
+      value: fhir.p99Ms / targets.fhirP99Ms,
+      numerator:
+        `p99 ${ms(fhir.p99Ms)} (p50 ${ms(fhir.p50Ms)}, max ${ms(fhir.maxMs)}), ` +
+        `${fhir.achievedRps.toFixed(0)} req/s achieved, ${fhir.errors} errors`,
+      denominator: `${targets.fhirP99Ms} ms`,
+      target: `at most 1, at ${targets.fhirRateRps} req/s`,
     });
   }
   return out;

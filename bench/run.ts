@@ -1,12 +1,13 @@
 /**
  * `npm run bench`: the benchmark suite. Caliper-style rounds against medchain, the same
  * workload on MedRec-style contracts on a Hardhat node and straight into SQLite, the
- * signature-verification limit of this machine, then JSON, an SVG chart and the results
- * section of docs/BENCHMARKS.md. `-- --quick` runs in under a minute for CI.
+ * signature-verification limit of this machine, the health-records targets (vault streaming,
+ * consent decisions, FHIR reads), then JSON, an SVG chart and the results section of
+ * docs/BENCHMARKS.md. `-- --quick` runs in under a minute for CI.
  *
  *   npm run bench                  full run; rewrites docs/BENCHMARKS.md's results section
  *   npm run bench -- --quick       short rounds; writes $TMPDIR/medchain-bench/quick.*
- *   options: --no-docs, --write-docs, --only=medchain,medrec,sqlite,signatures
+ *   options: --no-docs, --write-docs, --only=medchain,medrec,sqlite,signatures,vault,health
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -15,6 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { compileMedRec } from './baselines/medrec/medrec.js';
 import { medrecRounds } from './baselines/medrec/rounds.js';
 import { sqliteRounds } from './baselines/sqlite-baseline.js';
+import { healthReads } from './health-reads.js';
 import { repositoryRoot } from './medchain-network.js';
 import { medchainSuite } from './medchain-suite.js';
 import { FULL_PLAN, QUICK_PLAN, type SuitePlan } from './plan.js';
@@ -22,10 +24,11 @@ import { PENDING, ratiosOf } from './ratios.js';
 import { chartSvg, resultsMarkdown, roundsTable, writeResultsIntoDocs } from './report.js';
 import type { RoundResult } from './round-runner.js';
 import { signatureLimits } from './signature-limit.js';
-import type { SuiteResult } from './suite-result.js';
+import type { HealthFigures, SuiteResult } from './suite-result.js';
 import { machineInfo } from './system.js';
+import { runVaultBench } from './vault.bench.js';
 
-const PARTS = ['signatures', 'sqlite', 'medchain', 'medrec'] as const;
+const PARTS = ['signatures', 'sqlite', 'vault', 'health', 'medchain', 'medrec'] as const;
 type Part = (typeof PARTS)[number];
 
 interface Arguments {
@@ -62,6 +65,7 @@ async function measure(
 ): Promise<Omit<SuiteResult, 'machine' | 'durationS' | 'loadAverageEnd'>> {
   const { plan, parts } = args;
   const rounds: RoundResult[] = [];
+  const problems: string[] = [];
   const limits = parts.has('signatures') ? signatureLimits(plan.signatureS) : [];
   for (const limit of limits) {
     log(
@@ -72,6 +76,7 @@ async function measure(
     log('round sqlite');
     rounds.push(...sqliteRounds(plan.seed, plan.sqliteRecords));
   }
+  const health = await healthParts(args, problems);
   let saturationTps: number | undefined;
   let growth: SuiteResult['growth'] = [];
   if (parts.has('medchain')) {
@@ -84,25 +89,53 @@ async function measure(
     log('round medrec (compiling MedRec.sol)');
     rounds.push(...(await medrecRounds(plan, compileMedRec())));
   }
-  const problems = rounds.flatMap((round) => {
-    if (round.succeeded === 0) {
-      return [`${round.name}: no transaction succeeded`];
-    }
-    return round.failed > 0
-      ? [`${round.name}: ${round.failed} transactions failed ${JSON.stringify(round.rejections)}`]
-      : [];
-  });
-  const ratios = ratiosOf({ rounds, saturationTps, limits });
+  problems.push(
+    ...rounds.flatMap((round) => {
+      if (round.succeeded === 0) {
+        return [`${round.name}: no transaction succeeded`];
+      }
+      return round.failed > 0
+        ? [`${round.name}: ${round.failed} transactions failed ${JSON.stringify(round.rejections)}`]
+        : [];
+    }),
+  );
+  const ratios = ratiosOf({ rounds, saturationTps, limits, health });
   return {
     plan,
     rounds,
     saturationTps,
     signatureLimits: limits,
     growth,
+    health,
     ratios,
     pending: PENDING,
     problems,
   };
+}
+
+/** Vault streaming, then the consent decision and FHIR reads on one populated chain. */
+async function healthParts(args: Arguments, problems: string[]): Promise<HealthFigures> {
+  const { plan, parts } = args;
+  const health: HealthFigures = {};
+  if (parts.has('vault')) {
+    log(`vault: ${plan.vaultBytes / 1e6} MB encrypted upload and download`);
+    health.vault = await runVaultBench(plan.vaultBytes);
+    const { upload, download } = health.vault;
+    log(
+      `  upload ${upload.megabytesPerSecond.toFixed(0)} MB/s, ` +
+        `download ${download.megabytesPerSecond.toFixed(0)} MB/s`,
+    );
+  }
+  if (parts.has('health')) {
+    log('health reads: consent decisions and FHIR reads on a populated chain');
+    const { consent, fhir } = await healthReads({ seed: plan.seed, ...plan.health }, log);
+    health.consent = consent;
+    health.fhir = fhir;
+    if (fhir.errors > 0) {
+      problems.push(`FHIR reads: ${fhir.errors} errors ${JSON.stringify(fhir.statuses)}`);
+    }
+  }
+  return health;
 }
 
 function write(args: Arguments, result: SuiteResult): void {

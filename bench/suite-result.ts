@@ -2,10 +2,19 @@
  * The result of a whole suite run, as written to bench/results/*.json: the machine, the
  * plan, every round, and the derived figures (saturation, ratios, growth, physical limit).
  */
+import type { ConsentCheckResult, FhirReadResult } from './health-reads.js';
 import type { SuitePlan } from './plan.js';
 import type { RoundResult } from './round-runner.js';
 import type { SignatureLimit } from './signature-limit.js';
 import type { MachineInfo } from './system.js';
+import type { VaultBenchResult } from './vault.bench.js';
+
+/** The health-records figures: vault streaming, consent decisions, FHIR reads. */
+export interface HealthFigures {
+  vault?: VaultBenchResult;
+  consent?: ConsentCheckResult;
+  fhir?: FhirReadResult;
+}
 
 export interface GrowthSegment {
   /** Chain length (transactions committed) at the end of the segment. */
@@ -31,6 +40,7 @@ export interface SuiteResult {
   saturationTps: number | undefined;
   signatureLimits: SignatureLimit[];
   growth: GrowthSegment[];
+  health: HealthFigures;
   ratios: Ratio[];
   pending: string[];
   /** Problems that make the run fail (non-zero exit). */

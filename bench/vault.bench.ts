@@ -5,8 +5,10 @@
  * MB/s (10^6 bytes of plaintext per second) and the resident-memory growth of each process.
  * Target (issue 5): 300 MB/s or more, each process growing by less than 100 MB.
  *
- *   node --import tsx bench/vault.bench.ts            1 GB
- *   node --import tsx bench/vault.bench.ts --quick    100 MB
+ *   node --import tsx bench/vault.bench.ts                   1 GB
+ *   node --import tsx bench/vault.bench.ts --quick           100 MB
+ *   node --import tsx bench/vault.bench.ts --bytes=300000000
+ * `npm run bench` runs it in a process of its own through runVaultBench.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -31,7 +33,7 @@ import { decodeKeyWrap, encodeKeyWrap } from '../src/sdk/vault/key-wrap.js';
 import { generatedStream, patternBytes } from '../src/sdk/vault/test-streams.js';
 
 const FULL_BYTES = 1_000_000_000;
-const QUICK_BYTES = Number(process.env.VAULT_BENCH_BYTES ?? 100_000_000);
+const QUICK_BYTES = 100_000_000;
 const PIECE_BYTES = 1024 * 1024;
 const SAMPLE_MS = 20;
 
@@ -141,7 +143,7 @@ async function putStream(
   });
 }
 
-interface PhaseResult {
+export interface PhaseResult {
   seconds: number;
   megabytesPerSecond: number;
   clientRssGrowthBytes: number;
@@ -234,13 +236,18 @@ function printPhase(name: string, result: PhaseResult): void {
   console.log(
     `${name.padEnd(9)} ${result.megabytesPerSecond.toFixed(0).padStart(5)} MB/s ` +
       `(${result.seconds.toFixed(2)} s)   RSS growth: client ${mb(result.clientRssGrowthBytes)}, ` +
-      `server ${mb(result.serverRssGrowthBytes)}   CPU: client ${result.clientCpuS.toFixed(2)} s, ` +
-      `server ${result.serverCpuS.toFixed(2)} s`,
+      `server ${mb(result.serverRssGrowthBytes)}   ` +
+      `CPU: client ${result.clientCpuS.toFixed(2)} s, server ${result.serverCpuS.toFixed(2)} s`,
   );
 }
 
-async function runClient(quick: boolean): Promise<void> {
-  const totalBytes = quick ? QUICK_BYTES : FULL_BYTES;
+export interface VaultBenchResult {
+  bytes: number;
+  upload: PhaseResult;
+  download: PhaseResult;
+}
+
+async function runClient(totalBytes: number): Promise<VaultBenchResult> {
   const directory = mkdtempSync(join(tmpdir(), 'medchain-vault-bench-'));
   const child = fork(fileURLToPath(import.meta.url), ['--serve', directory], {
     execArgv: process.execArgv,
@@ -263,6 +270,7 @@ async function runClient(quick: boolean): Promise<void> {
     printPhase('upload', up);
     const down = await phase(child, meter, totalBytes, () => download(base, uploaded!, totalBytes));
     printPhase('download', down);
+    return { bytes: totalBytes, upload: up, download: down };
   } finally {
     meter.stop();
     child.send({ kind: 'stop' } satisfies ClientMessage);
@@ -271,9 +279,32 @@ async function runClient(quick: boolean): Promise<void> {
   }
 }
 
+/** The benchmark in a fresh process (and its server in another), so RSS is its own. */
+export function runVaultBench(totalBytes: number): Promise<VaultBenchResult> {
+  const child = fork(fileURLToPath(import.meta.url), [`--bytes=${totalBytes}`, '--to-parent'], {
+    execArgv: process.execArgv,
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('message', (message: VaultBenchResult) => resolve(message));
+    child.once('exit', (code) => reject(new Error(`vault bench exited (${code})`)));
+  });
+}
+
 const serveIndex = process.argv.indexOf('--serve');
+const bytesArgument = process.argv.find((argument) => argument.startsWith('--bytes='));
+const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];
 if (serveIndex >= 0) {
   await runServer(process.argv[serveIndex + 1]!);
-} else {
-  await runClient(process.argv.includes('--quick'));
+} else if (isMain) {
+  const totalBytes =
+    bytesArgument !== undefined
+      ? Number(bytesArgument.slice('--bytes='.length))
+      : process.argv.includes('--quick')
+        ? QUICK_BYTES
+        : FULL_BYTES;
+  const result = await runClient(totalBytes);
+  if (process.argv.includes('--to-parent') && process.send !== undefined) {
+    process.send(result, () => process.exit(0));
+  }
 }
