@@ -58,7 +58,7 @@ for (const organization of genesis.organizations.slice(1)) {
 const dir = mkdtempSync(join(tmpdir(), 'medchain-pipeline-'));
 const store: ChainStore = values.memory
   ? new MemoryChainStore()
-  : new SqliteChainStore({ path: join(dir, 'chain.db') });
+  : new SqliteChainStore({ path: join(dir, 'chain.db'), backgroundCheckpoints: true });
 const crypto = sodiumCrypto;
 const engine = createEngine(crypto);
 ensureGenesis({ store, crypto, engine }, genesis);

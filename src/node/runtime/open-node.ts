@@ -106,7 +106,10 @@ export async function openNode(
   const { genesis } = loadGenesis(resolve(dir, config.genesis));
   const validatorSeed = await loadSeed(resolve(dir, config.validatorKey));
   const validator = signerFromSeed(validatorSeed, crypto);
-  const store = new SqliteChainStore({ path: join(dir, config.database) });
+  const store = new SqliteChainStore({
+    path: join(dir, config.database),
+    backgroundCheckpoints: true,
+  });
   const engine = createEngine(crypto);
   ensureGenesis({ store, crypto, engine }, genesis);
   const tree = nodeStateTree(crypto, store);

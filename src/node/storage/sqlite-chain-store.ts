@@ -4,6 +4,8 @@
  * survives the process being killed at any instant (SIGKILL, crash); `durability: 'full'`
  * also survives power loss at the cost of an fsync per block.
  */
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { type Bytes, toHex } from '../../protocol/core/bytes.js';
 import type { BlockHeader, CommitCertificate, Receipt } from '../../protocol/ledger/block.js';
@@ -37,7 +39,44 @@ export interface SqliteChainStoreOptions {
   path: string;
   durability?: 'normal' | 'full';
   readonly?: boolean;
+  /**
+   * Checkpoint the write-ahead log from a worker thread instead of inside block commits
+   * (checkpoint-worker.ts). Nodes turn it on; short-lived stores (tests, audits) need not.
+   */
+  backgroundCheckpoints?: boolean;
 }
+
+/** How often the checkpoint worker copies the log: a few blocks' worth at full load. */
+const CHECKPOINT_INTERVAL_MS = 500;
+
+/**
+ * Copies the write-ahead log into the database file on its own thread. With SQLite's
+ * automatic checkpoints, the block commit that crosses the threshold also copies pages and
+ * waits for an fsync, on the thread that executes blocks; here that work overlaps with it.
+ * PASSIVE checkpoints never block the writer, which rewinds the log once it is copied.
+ * Inline source, so the same code runs from the compiled package and from TypeScript.
+ */
+const CHECKPOINT_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.sqlite);
+const db = new Database(workerData.path, { fileMustExist: true });
+db.pragma('busy_timeout = 5000');
+const timer = setInterval(() => {
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+  } catch {
+    // Busy or closing: the next tick tries again, and the writer's close checkpoints the rest.
+  }
+}, workerData.intervalMs);
+parentPort.on('message', (message) => {
+  if (message === 'close') {
+    clearInterval(timer);
+    db.close();
+    parentPort.close();
+  }
+});
+`;
+const require = createRequire(import.meta.url);
 
 interface TransactionRow {
   id: number;
@@ -50,6 +89,7 @@ export class SqliteChainStore implements ChainStore {
   readonly db: Database.Database;
   private readonly statements;
   private height: number;
+  private checkpointer: Worker | undefined;
 
   constructor(options: SqliteChainStoreOptions) {
     this.db = new Database(options.path, { readonly: options.readonly ?? false });
@@ -66,6 +106,18 @@ export class SqliteChainStore implements ChainStore {
     this.db.pragma('cache_size = -65536');
     this.statements = this.prepare();
     this.height = this.loadHeight();
+    if (options.backgroundCheckpoints === true && !options.readonly) {
+      this.db.pragma('wal_autocheckpoint = 0');
+      this.checkpointer = new Worker(CHECKPOINT_WORKER, {
+        eval: true,
+        workerData: {
+          sqlite: require.resolve('better-sqlite3'),
+          path: options.path,
+          intervalMs: CHECKPOINT_INTERVAL_MS,
+        },
+      });
+      this.checkpointer.unref();
+    }
   }
 
   private prepare() {
@@ -257,6 +309,9 @@ export class SqliteChainStore implements ChainStore {
   }
 
   close(): void {
+    // The worker closes its connection first, so ours is the last and checkpoints the rest.
+    this.checkpointer?.postMessage('close');
+    this.checkpointer = undefined;
     if (this.db.open) {
       this.db.close();
     }
