@@ -33,7 +33,7 @@ const oneShotHash:
   | ((algorithm: string, data: Uint8Array, encoding: 'buffer') => Buffer)
   | undefined = typeof nodeCryptoModule.hash === 'function' ? nodeCryptoModule.hash : undefined;
 
-function sha256Buffer(data: Uint8Array): Buffer {
+export function sha256Buffer(data: Uint8Array): Buffer {
   if (oneShotHash !== undefined) {
     return oneShotHash('sha256', data, 'buffer');
   }
