@@ -6,13 +6,13 @@
  *
  * Erasure: when a patient's `records.requestErasure` for a record this organization holds
  * commits, the vault destroys the ciphertext and every key wrap of every version, then
- * submits `records.confirmErasure`; its transaction hash is the patient's receipt.
- * Requests that committed while the node was down are not replayed (docs/spec/auth.md).
+ * submits `records.confirmErasure`; its transaction hash is the patient's receipt. Requests
+ * that committed while the node was down are carried out when it starts
+ * (erasure-follower.ts).
  */
 import { resolve } from 'node:path';
 import type { Hono } from 'hono';
 import type { RecordAccessParams } from '../../protocol/contracts/consent/record-access.js';
-import type { Anchor, RecordHead } from '../../protocol/contracts/records/types.js';
 import { toHex } from '../../protocol/core/bytes.js';
 import type { JsonObject } from '../../protocol/core/canonical.js';
 import type { Signer } from '../../protocol/core/crypto.js';
@@ -21,11 +21,14 @@ import { Authenticator, type StateLookup } from '../api/auth.js';
 import { createVaultRoutes } from '../api/vault-routes.js';
 import { DirectoryVaultBackend } from '../vault/directory-vault-backend.js';
 import { type AuditReceipt, createMedchainGate } from '../vault/gate.js';
-import type { VaultBackend } from '../vault/vault-backend.js';
+import { followErasures } from './erasure-follower.js';
 import { openEscrowService } from './escrow-service.js';
 import type { Logger } from './logger.js';
 import type { MedchainNode } from './medchain-node.js';
 import { loadSigner, type OpenedNode } from './open-node.js';
+
+/** In the node directory: the height up to which erasure requests have been carried out. */
+const ERASURE_CURSOR_FILE = 'vault-erasures.json';
 
 /** How long a vault waits for its own audit or erasure transaction to commit. */
 const COMMIT_WAIT_MS = 20_000;
@@ -112,10 +115,18 @@ export async function openNodeVault(opened: OpenedNode, logger: Logger): Promise
       return submit('consent', 'recordAccess', args as unknown as JsonObject);
     },
   });
-  const unsubscribe =
+  const erasures =
     submit === undefined
-      ? () => undefined
-      : watchErasures({ node, backend, lookup, organization: config.organization, logger, submit });
+      ? undefined
+      : followErasures({
+          node,
+          backend,
+          lookup,
+          organization: config.organization,
+          logger,
+          submit,
+          cursorPath: resolve(dir, ERASURE_CURSOR_FILE),
+        });
   const escrow = await openEscrowService(opened, {
     backend,
     latestTime,
@@ -126,61 +137,7 @@ export async function openNodeVault(opened: OpenedNode, logger: Logger): Promise
     routes: createVaultRoutes({ backend, gate, ...(escrow === undefined ? {} : { escrow }) }),
     authenticator,
     stop: () => {
-      unsubscribe();
+      erasures?.stop();
     },
   };
-}
-
-type Submit = ReturnType<typeof serialSubmitter>;
-
-function watchErasures(params: {
-  node: MedchainNode;
-  backend: VaultBackend;
-  lookup: StateLookup;
-  organization: string;
-  logger: Logger;
-  submit: Submit;
-}): () => void {
-  const { node, organization, logger } = params;
-  const unsubscribe = node.subscribe({
-    block: () => undefined,
-    transaction: (event) => {
-      if (event.code !== 0) {
-        return;
-      }
-      for (const emitted of event.events) {
-        const { record, custodian } = emitted.attributes as { record?: string; custodian?: string };
-        if (emitted.type === 'records.erasure_requested' && custodian === organization) {
-          void eraseRecord(params, String(record)).catch((error: Error) => {
-            logger.warn('vault erasure failed', { record, error: error.name });
-          });
-        }
-      }
-    },
-  });
-  return () => {
-    unsubscribe();
-  };
-}
-
-async function eraseRecord(
-  params: { backend: VaultBackend; lookup: StateLookup; logger: Logger; submit: Submit },
-  record: string,
-): Promise<void> {
-  const head = params.lookup('records', 'record', { id: record }) as RecordHead | null;
-  if (head === null) {
-    return;
-  }
-  for (let version = 1; version <= head.versions; version++) {
-    const anchor = params.lookup('records', 'version', {
-      id: record,
-      version: String(version),
-    }) as Anchor | null;
-    if (anchor !== null) {
-      // Tombstone first, then wraps, then ciphertext: a crash midway finishes on reopen.
-      await params.backend.eraseObject(anchor.contentHash);
-    }
-  }
-  const receipt = await params.submit('records', 'confirmErasure', { record });
-  params.logger.info('vault erasure confirmed', { record, result: receipt.name });
 }

@@ -1,0 +1,206 @@
+/**
+ * The custodian's side of erasure: for every `records.erasure_requested` committed for a
+ * record this organization holds, the vault destroys the ciphertext and every key wrap of
+ * every version, then submits `records.confirmErasure` (its hash is the patient's receipt).
+ *
+ * It follows committed blocks, not live events, from a cursor kept on disk: the height up
+ * to which every erasure request has been handled. On start it scans from the cursor to
+ * the tip, so a request committed while this node was down (or while its erasure failed)
+ * is carried out on restart; the cursor advances only past blocks whose erasures all
+ * completed, and is written when a block held one, every CURSOR_EVERY blocks, and on stop,
+ * so a restart rescans at most a few blocks. Handling a record twice is harmless: the
+ * destruction is idempotent and the confirmation is sent only while the chain still waits
+ * for it.
+ */
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import type { Anchor, RecordHead } from '../../protocol/contracts/records/types.js';
+import type { JsonObject } from '../../protocol/core/canonical.js';
+import type { StateLookup } from '../api/auth.js';
+import type { ChainStore } from '../storage/chain-store.js';
+import type { VaultBackend } from '../vault/vault-backend.js';
+import type { Logger } from './logger.js';
+import type { MedchainNode } from './medchain-node.js';
+
+/** Persist the cursor at least this often while blocks without erasures go by. */
+const CURSOR_EVERY = 256;
+/** After a failed erasure, try again this much later (the block is rescanned). */
+const RETRY_MS = 5_000;
+
+export type ErasureSubmit = (
+  module: string,
+  action: string,
+  args: JsonObject,
+) => Promise<{ hash: string; code: number; name: string; message: string }>;
+
+export interface ErasureFollowerParams {
+  node: Pick<MedchainNode, 'subscribe'> & { deps: { store: Pick<ChainStore, ErasureStoreReads> } };
+  backend: VaultBackend;
+  lookup: StateLookup;
+  organization: string;
+  logger: Logger;
+  submit: ErasureSubmit;
+  /** Where the cursor is kept (a small JSON file in the node directory). */
+  cursorPath: string;
+  retryMs?: number;
+}
+
+type ErasureStoreReads = 'latestHeight' | 'blockTransactions';
+
+export interface ErasureFollower {
+  /** Resolves once every block committed so far has been handled (or has failed). */
+  idle(): Promise<void>;
+  /** The height up to which every erasure request has been handled. */
+  cursor(): number;
+  stop(): void;
+}
+
+function readCursor(path: string): number {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ENOENT') {
+      // A vault that never kept a cursor scans the whole chain once.
+      return 0;
+    }
+    throw error;
+  }
+  const height = (JSON.parse(text) as { height?: unknown }).height;
+  if (typeof height !== 'number' || !Number.isSafeInteger(height) || height < 0) {
+    throw new Error(`${path}: not an erasure cursor`);
+  }
+  return height;
+}
+
+function writeCursor(path: string, height: number): void {
+  const temporary = `${path}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify({ height })}\n`, { flush: true });
+  renameSync(temporary, path);
+}
+
+/** Record ids whose erasure this organization was asked for in the block at `height`. */
+function requestedAt(params: ErasureFollowerParams, height: number): string[] {
+  const found: string[] = [];
+  for (const { receipt } of params.node.deps.store.blockTransactions(height)) {
+    if (receipt.code !== 0) {
+      continue;
+    }
+    for (const event of receipt.events) {
+      const { record, custodian } = event.attributes as { record?: unknown; custodian?: unknown };
+      const ours = custodian === params.organization && typeof record === 'string';
+      if (event.type === 'records.erasure_requested' && ours) {
+        found.push(record);
+      }
+    }
+  }
+  return found;
+}
+
+/** Destroys every version's ciphertext and wraps, then confirms unless already confirmed. */
+export async function eraseRecord(params: ErasureFollowerParams, record: string): Promise<void> {
+  const head = params.lookup('records', 'record', { id: record }) as RecordHead | null;
+  if (head === null || head.custodian !== params.organization) {
+    return;
+  }
+  for (let version = 1; version <= head.versions; version++) {
+    const anchor = params.lookup('records', 'version', {
+      id: record,
+      version: String(version),
+    }) as Anchor | null;
+    if (anchor !== null) {
+      // Tombstone first, then wraps, then ciphertext: a crash midway finishes on reopen.
+      await params.backend.eraseObject(anchor.contentHash);
+    }
+  }
+  const erasure = params.lookup('records', 'erasure', { record }) as { status?: string } | null;
+  if (head.status === 'erased' || erasure?.status === 'confirmed') {
+    return;
+  }
+  const receipt = await params.submit('records', 'confirmErasure', { record });
+  if (receipt.code !== 0 && receipt.name !== 'records.record_erased') {
+    throw new Error(`confirmErasure: ${receipt.name}`);
+  }
+  params.logger.info('vault erasure confirmed', { record, result: receipt.name });
+}
+
+export function followErasures(params: ErasureFollowerParams): ErasureFollower {
+  const { logger, cursorPath } = params;
+  const store = params.node.deps.store;
+  let cursor = readCursor(cursorPath);
+  let written = cursor;
+  let target = store.latestHeight();
+  let running: Promise<void> | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  const persist = () => {
+    if (written !== cursor) {
+      writeCursor(cursorPath, cursor);
+      written = cursor;
+    }
+  };
+
+  const drain = async () => {
+    while (cursor < target && !stopped) {
+      const height = cursor + 1;
+      const records = requestedAt(params, height);
+      for (const record of records) {
+        await eraseRecord(params, record);
+      }
+      cursor = height;
+      if (records.length > 0 || cursor - written >= CURSOR_EVERY || cursor === target) {
+        persist();
+      }
+    }
+  };
+
+  const kick = (height: number) => {
+    target = Math.max(target, height);
+    if (running !== undefined || stopped) {
+      return;
+    }
+    running = drain()
+      .catch((error: Error) => {
+        // Only ids and the error's name: a message could carry request data.
+        logger.warn('vault erasure failed; will retry', { height: cursor + 1, error: error.name });
+        retry ??= setTimeout(() => {
+          retry = undefined;
+          kick(target);
+        }, params.retryMs ?? RETRY_MS);
+        retry.unref?.();
+      })
+      .finally(() => {
+        running = undefined;
+        if (cursor < target && retry === undefined) {
+          kick(target);
+        }
+      });
+  };
+
+  const unsubscribe = params.node.subscribe({
+    // The block is in the store before listeners hear of it, so it can be scanned now.
+    block: (event) => kick(event.height),
+    transaction: () => undefined,
+  });
+  if (cursor < target) {
+    logger.info('vault erasure scan', { from: cursor + 1, to: target });
+  }
+  kick(target);
+
+  return {
+    idle: async () => {
+      while (running !== undefined) {
+        await running;
+      }
+    },
+    cursor: () => cursor,
+    stop: () => {
+      stopped = true;
+      unsubscribe();
+      if (retry !== undefined) {
+        clearTimeout(retry);
+      }
+      persist();
+    },
+  };
+}
