@@ -62,9 +62,20 @@ export function nodeStateTree(crypto: Crypto, store: ChainStore): NodeStateTree 
       return { root: result.root, nodes: result.newNodes };
     },
     persisted(written: ReadonlyArray<readonly [string, Bytes]>) {
-      // Node bytes may be views into a shared arena: keep copies, never the views.
+      // Node bytes may be views into the block's scratch arena: keep copies, never those
+      // views. One copy per block rather than per node: an ArrayBuffer per 200-byte node
+      // cost more than the copying. A slab is freed once the cache evicts all its nodes,
+      // which it does in insertion order, so the slack stays within a block or two.
+      let total = 0;
+      for (const [, node] of written) {
+        total += node.length;
+      }
+      const slab = new Uint8Array(total);
+      let offset = 0;
       for (const [id, node] of written) {
-        remember(id, node.slice());
+        slab.set(node, offset);
+        remember(id, slab.subarray(offset, offset + node.length));
+        offset += node.length;
       }
     },
     prove(version: number, key: string) {
