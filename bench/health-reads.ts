@@ -1,14 +1,17 @@
 /**
  * Read-side health benchmarks on one populated chain: the vault's consent decision and its
  * authorized read path, and FHIR reads under an open-loop load. The chain is an in-process
- * node on memory storage (src/testing/memory-node.ts) with the real engine, state tree,
- * authenticator, gate and HTTP routes, filled with the health workloads' population:
- * patients, clinicians, record anchors and consent grants (10,000 and 50,000 in full runs).
- * Memory storage leaves SQLite out of the read path; reads come from the committed state.
+ * validator built as `medchain node` builds one (SQLite chain store, engine, state tree)
+ * with the real authenticator, gate and HTTP routes, and blocks produced by hand, filled
+ * with the health workloads' population: patients, clinicians, record anchors and consent
+ * grants (10,000 and 50,000 in full runs). Only its HTTP API serves during the reads.
  */
 import { fork } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
@@ -16,15 +19,21 @@ import { createApi } from '../src/node/api/app.js';
 import { Authenticator } from '../src/node/api/auth.js';
 import { createVaultRoutes } from '../src/node/api/vault-routes.js';
 import { sodiumCrypto } from '../src/node/crypto/index.js';
+import { createEngine } from '../src/node/runtime/engine.js';
+import { silentLogger } from '../src/node/runtime/logger.js';
+import { MedchainNode } from '../src/node/runtime/medchain-node.js';
 import { nodeBackend } from '../src/node/runtime/node-backend.js';
+import { ensureGenesis } from '../src/node/runtime/open-node.js';
+import { nodeStateTree } from '../src/node/runtime/state-tree-adapter.js';
 import { stateLookup } from '../src/node/runtime/vault-service.js';
+import { SqliteChainStore } from '../src/node/storage/sqlite-chain-store.js';
 import { createMedchainGate, RECORD_HEADER, VERSION_HEADER } from '../src/node/vault/gate.js';
 import { MemoryVaultBackend } from '../src/node/vault/memory-vault-backend.js';
 import { toHex } from '../src/protocol/core/bytes.js';
 import type { Signer } from '../src/protocol/core/crypto.js';
+import { createDemoGenesis } from '../src/protocol/genesis/demo.js';
 import { bodySha256Hex, challengeBytes, signRequestHeaders } from '../src/sdk/request-auth.js';
 import { streamOf } from '../src/sdk/vault/test-streams.js';
-import { createMemoryNode, type MemoryNode, TEST_CHAIN_ID } from '../src/testing/memory-node.js';
 import { derivedBytes } from '../src/testing/workload.js';
 import type { FhirLoadRequest, FhirLoadResult } from './fhir-load-client.js';
 import {
@@ -110,8 +119,60 @@ function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
+const CHAIN_ID = 'medchain-bench';
+
+/** A validator whose blocks the benchmark produces, on a SQLite store in `dir`. */
+interface BenchChain {
+  node: MedchainNode;
+  /** Hospital, clinic, payer, pharmacy. */
+  admins: Signer[];
+  clock: { nowMs(): number; advance(ms: number): void };
+  close(): void;
+}
+
+function createBenchChain(seed: string, dir: string): BenchChain {
+  const signer = (label: string) => seedSigner(derivedBytes(seed, label));
+  const roles = ['hospital', 'clinic', 'payer', 'pharmacy'] as const;
+  const admins = roles.map((role) => signer(`${role}-admin`));
+  const validator = signer('validator');
+  const validatorKey = toHex(validator.publicKey);
+  const keyOf = (index: number) => ({ adminKey: toHex(admins[index]!.publicKey), validatorKey });
+  const genesis = createDemoGenesis({
+    chainId: CHAIN_ID,
+    genesisTime: 1_700_000_000_000,
+    keys: { hospital: keyOf(0), clinic: keyOf(1), payer: keyOf(2), pharmacy: keyOf(3) },
+  });
+  // One validator: the others' organizations stay members without a validator key.
+  for (const organization of genesis.organizations.slice(1)) {
+    delete (organization as { validatorKey?: string }).validatorKey;
+  }
+  const store = new SqliteChainStore({ path: join(dir, 'chain.sqlite') });
+  const engine = createEngine(sodiumCrypto);
+  ensureGenesis({ store, crypto: sodiumCrypto, engine }, genesis);
+  let now = genesis.genesisTime;
+  const clock = {
+    nowMs: () => now,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
+  const node = new MedchainNode(
+    { chainId: CHAIN_ID, blockTransactionsMax: 10_000, mempoolCapacity: 10_000 },
+    {
+      store,
+      crypto: sodiumCrypto,
+      engine,
+      tree: nodeStateTree(sodiumCrypto, store),
+      validator,
+      clock,
+      logger: silentLogger,
+    },
+  );
+  return { node, admins, clock, close: () => store.close() };
+}
+
 interface Population {
-  chain: MemoryNode;
+  chain: BenchChain;
   patients: HealthMember[];
   /** Record ids by patient index, with the record's category and anchor index. */
   recordIndex: (patientIndex: number, r: number) => number;
@@ -123,14 +184,13 @@ interface Population {
  * Fills the chain in three committed stages: registrations by the admins, anchors by the
  * clinical organizations' service keys, grants by the patients. Mempool-sized blocks.
  */
-function populate(plan: HealthReadsPlan): Population {
-  const chain = createMemoryNode(plan.seed);
-  const { hospital, clinic, payer, pharmacy } = chain.admins;
+function populate(plan: HealthReadsPlan, dir: string): Population {
+  const chain = createBenchChain(plan.seed, dir);
   const patients = Array.from({ length: plan.patients }, (_, index) => patient(plan.seed, index));
   const services = CLINICAL_ORGANIZATIONS.map((organization) =>
     serviceMember(plan.seed, organization),
   );
-  const admins: Signer[] = [hospital, clinic, payer, pharmacy];
+  const { admins } = chain;
   const signers: Signer[] = [
     ...admins,
     ...services.map((service) => seedSigner(service.signingSeed)),
@@ -152,7 +212,7 @@ function populate(plan: HealthReadsPlan): Population {
       const authors = clinicians.get(organization)!;
       const args = anchorFields({
         seed: plan.seed,
-        chainId: TEST_CHAIN_ID,
+        chainId: CHAIN_ID,
         index: record,
         organization,
         author: authors[record % authors.length]!,
@@ -185,14 +245,14 @@ function populate(plan: HealthReadsPlan): Population {
       calls: stage,
       signers,
       startNonces: nonces,
-      chainId: TEST_CHAIN_ID,
+      chainId: CHAIN_ID,
       crypto: sodiumCrypto,
     });
     for (const call of stage) {
       nonces[call.signer]! += 1;
     }
-    for (let start = 0; start < signed.length; start += 1_000) {
-      for (const { transaction } of signed.slice(start, start + 1_000)) {
+    for (let start = 0; start < signed.length; start += 5_000) {
+      for (const { transaction } of signed.slice(start, start + 5_000)) {
         const admitted = chain.node.submit(transaction);
         if (!admitted.ok) {
           throw new Error(
@@ -200,8 +260,11 @@ function populate(plan: HealthReadsPlan): Population {
           );
         }
       }
-      chain.clock.advance(1_000);
-      chain.node.produceBlock();
+      // A block also has a byte limit, so it may take more than one to empty the mempool.
+      while (chain.node.mempool.size > 0) {
+        chain.clock.advance(1_000);
+        chain.node.produceBlock();
+      }
     }
     // Every transaction committed, and a sample of receipts (every 97th and the last) is ok.
     for (let i = signed.length - 1; i >= 0; i -= 97) {
@@ -503,7 +566,21 @@ export async function healthReads(
     `populating: ${plan.patients} patients, ${plan.patients * plan.recordsPerPatient} records, ` +
       `${plan.patients * plan.grantsPerPatient} grants`,
   );
-  const population = populate(plan);
+  const dir = mkdtempSync(join(tmpdir(), 'medchain-health-reads-'));
+  try {
+    return await measureReads(plan, dir, started, log);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function measureReads(
+  plan: HealthReadsPlan,
+  dir: string,
+  started: number,
+  log: (line: string) => void,
+): Promise<HealthReadsResult> {
+  const population = populate(plan, dir);
   const populateS = (performance.now() - started) / 1000;
   log(`  populated in ${populateS.toFixed(1)} s; timing consent decisions`);
   const { result: consent, reads } = await consentCheck(plan, population, populateS);
@@ -518,5 +595,6 @@ export async function healthReads(
     `  FHIR: ${fhir.achievedRps.toFixed(0)} req/s, p50 ${fhir.p50Ms.toFixed(2)} ms, ` +
       `p99 ${fhir.p99Ms.toFixed(2)} ms, max ${fhir.maxMs.toFixed(1)} ms, ${fhir.errors} errors`,
   );
+  population.chain.close();
   return { consent, fhir };
 }
