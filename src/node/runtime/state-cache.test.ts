@@ -30,7 +30,7 @@ test('state cache: reads through, caches absence, applies commits, stays bounded
   assert.ok(cache.size <= 32);
 });
 
-test('state cache with a key filter: absent keys skip the store, every present key is found', () => {
+test('state cache with a key filter: absent keys skip the store, present ones are found', () => {
   const store = new Map<string, Uint8Array>();
   for (let i = 0; i < 5_000; i++) {
     store.set(`present/${i}`, utf8(String(i)));

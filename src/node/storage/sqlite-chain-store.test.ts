@@ -30,7 +30,7 @@ for (const backgroundCheckpoints of [false, true]) {
   });
 }
 
-test('sqlite: the checkpoint worker copies committed pages out of the write-ahead log', async () => {
+test('sqlite: the checkpoint worker copies committed pages out of the log', async () => {
   const path = join(mkdtempSync(join(tmpdir(), 'medchain-store-')), 'chain.sqlite');
   const store = new SqliteChainStore({ path, backgroundCheckpoints: true });
   store.saveGenesis({
