@@ -550,7 +550,7 @@ async function fhirReads(
       errors: load.errors,
       statuses: load.statuses,
       durationS: load.spanS,
-      mix: 'half read-by-id, half search by patient (DocumentReference)',
+      mix: 'DocumentReference: half read by id, half search by patient',
     };
   } finally {
     server.close();

@@ -27,8 +27,12 @@ export const PENDING = [
     'medchain-consent, medrec-records-and-permissions-*), but medchain splits the shape ' +
     'into two workloads with their members registered beforehand, so no single ' +
     'like-for-like ratio is computed yet.',
-  'The consent-check and FHIR rounds run on an in-process node with memory storage; the ' +
-    'same reads against a SQLite node under transaction load are not measured yet.',
+  'The consent-check and FHIR reads run on an in-process validator (SQLite) that commits ' +
+    'nothing while they are timed; the same reads on a node under transaction load are not ' +
+    'measured yet.',
+  "Vault upload at 300 MB/s: it is bound by the vault process's CPU (hashing, socket " +
+    'reads and page-cache writes, close to 4 CPU-seconds per GB) and falls short of the ' +
+    'target whenever the two cores are shared; that cost needs cutting further.',
 ];
 
 function best(
