@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { BlockSeen, MedchainTargetSpec, RoundRequest } from './generator-protocol.js';
 import { initNetwork, type RunningNetwork, startNetwork } from './medchain-network.js';
+import { MemorySampler } from './memory-sampler.js';
 import type { SuitePlan } from './plan.js';
 import { Progress } from './progress.js';
 import type { ControllerSpec } from './rate-control.js';
@@ -39,6 +40,8 @@ export interface MedchainRoundOptions {
   liveClients?: number;
   batchMax?: number;
   notes?: string[];
+  /** How often each server process's resident memory is sampled. */
+  memorySampleMs?: number;
 }
 
 /** A fresh network, one round against it, then the node stopped and its directory removed. */
@@ -83,10 +86,13 @@ export async function medchainRound(
       drainSMax: 30,
       batchMax: options.batchMax ?? 2_000,
     };
+    const sampler = new MemorySampler(network.pid, options.memorySampleMs ?? 1_000);
     const measured = await runGeneratorRound(request, {
       serverPid: network.pid,
+      onGo: () => sampler.start(),
       onProgress: (update) => progress.update(update),
     });
+    const memory = sampler.stop();
     progress.end();
     phase('round measured');
     const notes = [
@@ -94,7 +100,8 @@ export async function medchainRound(
       ...(options.notes ?? []),
     ];
     const meta = { system: 'medchain' as const, workload: options.workload, notes };
-    return { result: roundResult(request, measured, meta), blocks: measured.blocks };
+    const result = { ...roundResult(request, measured, meta), memory };
+    return { result, blocks: measured.blocks };
   } catch (error) {
     progress.end();
     const output = network?.output() ?? '';

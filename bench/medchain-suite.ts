@@ -62,6 +62,10 @@ export async function medchainSuite(
     notes: ['SDK send(): nonce lookup, sign, POST /v1/tx?wait=commit, one request per transaction'],
   });
   const growth = await scalingRounds(plan, bestLevel, run);
+  const consortium = rounds.find((round) => /^medchain-validators-\d+-rate-/.test(round.name));
+  if (plan.soakS > 0 && consortium !== undefined) {
+    await soakRound(plan, consortium, run);
+  }
   return { rounds, saturationTps, growth };
 }
 
@@ -89,6 +93,53 @@ export async function healthWorkloadRounds(
       sendSMax: plan.mixS,
     });
   }
+}
+
+/**
+ * The consortium's latency figure: a fixed rate at a share (80%) of the throughput its
+ * saturation round reached, so p99 measures commit latency rather than queueing behind a
+ * fixed load that outruns the network.
+ */
+async function consortiumRateRound(
+  plan: SuitePlan,
+  validators: number,
+  saturationTps: number,
+  run: Run,
+): Promise<RoundResult> {
+  const rate = Math.max(1, Math.floor(saturationTps * plan.consortiumRateShare));
+  const count = Math.ceil(rate * plan.consortiumRateS);
+  const { result } = await run({
+    name: `medchain-validators-${validators}-rate-${Math.round(plan.consortiumRateShare * 100)}pct`,
+    workload: 'registration',
+    controller: { kind: 'fixed-rate', tps: rate },
+    count,
+    sendSMax: count / rate + 5,
+    batchMax: 1_000,
+    validators,
+  });
+  return result;
+}
+
+/**
+ * Memory over a long run (`npm run bench -- --soak`): the consortium at the rate of its
+ * latency round for plan.soakS, sampling every validator's resident memory every 5 s. The
+ * single validator's memory is read from its own rounds: a ten-minute round at its rate
+ * would need millions of transactions signed in advance.
+ */
+async function soakRound(plan: SuitePlan, consortium: RoundResult, run: Run): Promise<void> {
+  const validators = Number(/validators-(\d+)/.exec(consortium.name)?.[1] ?? 4);
+  const rate = Math.max(1, Math.floor(consortium.throughputTps));
+  const count = Math.ceil(rate * plan.soakS);
+  await run({
+    name: `medchain-soak-${validators}-validators-${plan.soakS}s`,
+    workload: 'registration',
+    controller: { kind: 'fixed-rate', tps: rate },
+    count,
+    sendSMax: count / rate + 5,
+    batchMax: 1_000,
+    validators,
+    memorySampleMs: 5_000,
+  });
 }
 
 /** fixed-rate at a share of saturation (long enough for both minimums), then maximum-rate. */
@@ -128,7 +179,7 @@ async function scalingRounds(
   run: Run,
 ): Promise<GrowthSegment[]> {
   for (const validators of plan.validatorCounts) {
-    await run({
+    const { result } = await run({
       name: `medchain-validators-${validators}`,
       workload: 'registration',
       controller: { kind: 'fixed-load', transactions: bestLevel },
@@ -136,6 +187,9 @@ async function scalingRounds(
       sendSMax: plan.validatorsS,
       validators,
     });
+    if (validators > 1) {
+      await consortiumRateRound(plan, validators, result.throughputTps, run);
+    }
   }
   for (const size of plan.blockSizes) {
     await run({

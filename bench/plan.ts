@@ -23,6 +23,12 @@ export interface SuitePlan {
   /** Validator counts of the scaling rounds (the demo network has at most four). */
   validatorCounts: number[];
   validatorsS: number;
+  /** The consortium's latency round: fixed-rate at this share of its own saturation... */
+  consortiumRateShare: number;
+  /** ...for this long. */
+  consortiumRateS: number;
+  /** Length of each memory soak round (one validator, then four); 0 skips them. */
+  soakS: number;
   blockSizes: number[];
   blockSizeS: number;
   /** Transactions of the chain-length round; 0 skips it. */
@@ -59,6 +65,9 @@ export const FULL_PLAN: SuitePlan = {
   liveS: 15,
   validatorCounts: [1, 4],
   validatorsS: 12,
+  consortiumRateShare: 0.8,
+  consortiumRateS: 60,
+  soakS: 0,
   blockSizes: [1_000, 5_000, 10_000],
   blockSizeS: 12,
   growthTransactions: 300_000,
@@ -97,6 +106,9 @@ export const QUICK_PLAN: SuitePlan = {
   liveS: 2,
   validatorCounts: [4],
   validatorsS: 2,
+  consortiumRateShare: 0.8,
+  consortiumRateS: 2,
+  soakS: 0,
   blockSizes: [],
   blockSizeS: 0,
   growthTransactions: 0,

@@ -94,7 +94,69 @@ export function ratiosOf(params: {
       denominator: `${Math.round(limit.verificationsPerSecond)} verifications/s on one core`,
     });
   }
-  return [...out, ...healthRatios(params.health ?? {})];
+  return [
+    ...out,
+    ...throughputTargets(rounds, saturationTps),
+    ...healthRatios(params.health ?? {}),
+  ];
+}
+
+/** The foundation's and the consortium's throughput targets, and the signature ceiling. */
+export const THROUGHPUT_TARGETS = {
+  singleValidatorTps: 10_000,
+  singleValidatorRssMiB: 300,
+  consortiumTps: 4_000,
+  consortiumP99S: 1,
+  consortiumRssMiB: 512,
+  /** Four validators on two cores each verify every signature: 2 × 19,000 / 4. */
+  consortiumSignatureCeilingTps: 9_600,
+};
+
+function throughputTargets(rounds: RoundResult[], saturationTps: number | undefined): Ratio[] {
+  const targets = THROUGHPUT_TARGETS;
+  const out: Ratio[] = [];
+  const single = rounds.find((round) => round.name.startsWith('medchain-fixed-rate-'));
+  if (saturationTps !== undefined && saturationTps > 0) {
+    const rss = single?.memory?.largestPeakMiB;
+    out.push({
+      name: 'one validator / target',
+      value: saturationTps / targets.singleValidatorTps,
+      numerator:
+        `saturation ${Math.round(saturationTps)} tx/s; at ${single?.name ?? 'n/a'} ` +
+        `${Math.round(single?.throughputTps ?? 0)} tx/s, p99 ` +
+        `${single?.latency.p99S.toFixed(2) ?? 'n/a'} s, validator peak RSS ` +
+        `${rss === undefined ? 'n/a' : Math.round(rss)} MiB`,
+      denominator: `${targets.singleValidatorTps} tx/s`,
+      target: `at least 1, resident memory under ${targets.singleValidatorRssMiB} MB`,
+    });
+  }
+  const saturation = rounds.find((round) => /^medchain-validators-[2-9]\d*$/.test(round.name));
+  const rated = rounds.find((round) => /^medchain-validators-\d+-rate-/.test(round.name));
+  if (saturation !== undefined) {
+    out.push({
+      name: `${saturation.name} / signature ceiling`,
+      value: saturation.throughputTps / targets.consortiumSignatureCeilingTps,
+      numerator: `${Math.round(saturation.throughputTps)} tx/s at saturation`,
+      denominator:
+        `${targets.consortiumSignatureCeilingTps} tx/s (every validator verifies every ` +
+        'signature: 2 cores × ~19,000 verifications/s ÷ 4)',
+    });
+  }
+  if (rated !== undefined) {
+    const rss = rated.memory?.largestPeakMiB;
+    out.push({
+      name: `${rated.name} / target`,
+      value: rated.throughputTps / targets.consortiumTps,
+      numerator:
+        `${Math.round(rated.throughputTps)} tx/s, p99 ${rated.latency.p99S.toFixed(2)} s, ` +
+        `largest validator peak RSS ${rss === undefined ? 'n/a' : Math.round(rss)} MiB`,
+      denominator: `${targets.consortiumTps} tx/s`,
+      target:
+        `at least 1 with p99 at most ${targets.consortiumP99S} s; each validator under ` +
+        `${targets.consortiumRssMiB} MB`,
+    });
+  }
+  return out;
 }
 
 const ms = (value: number) => `${value.toFixed(value < 1 ? 3 : 2)} ms`;

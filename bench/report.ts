@@ -125,10 +125,61 @@ export function resultsMarkdown(result: SuiteResult, chartPath: string): string 
     '',
     `![throughput and p99 latency of every round](${chartPath})`,
     '',
+    ...memorySection(result.rounds),
     ...healthSection(result),
     ...growthAndLimits(result),
   ];
   return lines.join('\n');
+}
+
+/**
+ * Per-process resident memory of the medchain rounds: the largest single process (a
+ * validator) at its peak, and how its memory moved between the second and last quarter of
+ * the round. The rounds table's RSS column sums every process of the network.
+ */
+function memorySection(rounds: RoundResult[]): string[] {
+  const sampled = rounds.filter((round) => round.memory !== undefined);
+  if (sampled.length === 0) {
+    return [];
+  }
+  const lines = [
+    '### Memory per process',
+    '',
+    'Resident memory of every server process (the `medchain up` supervisor and each ' +
+      'validator), sampled through each round. Targets: one validator under 300 MB at its ' +
+      'rate; each of four validators under 512 MB at peak load and flat over ten minutes ' +
+      '(`npm run bench -- --soak`).',
+    '',
+    '| Round | Processes | Largest process peak RSS (MiB) | Largest process RSS, last / ' +
+      'second quarter | Samples | Duration (s) |',
+    `|${' --- |'.repeat(6)}`,
+  ];
+  for (const round of sampled) {
+    const memory = round.memory!;
+    const growth = Number.isFinite(memory.growthRatio) ? memory.growthRatio.toFixed(2) : 'n/a';
+    const duration = memory.samples.at(-1)?.atS ?? 0;
+    lines.push(
+      `| ${round.name} | ${memory.processes} | ${integer(memory.largestPeakMiB)} | ${growth} | ` +
+        `${memory.samples.length} | ${duration.toFixed(0)} |`,
+    );
+  }
+  const soaks = sampled.filter((round) => round.name.startsWith('medchain-soak-'));
+  for (const soak of soaks) {
+    lines.push('', `Largest process RSS over ${soak.name} (one line a minute):`, '');
+    lines.push('| Time (s) | Largest process (MiB) | All processes (MiB) |', '| --- | --- | --- |');
+    let next = 0;
+    for (const sample of soak.memory!.samples) {
+      if (sample.atS >= next) {
+        lines.push(
+          `| ${sample.atS.toFixed(0)} | ${integer(sample.largestMiB)} | ` +
+            `${integer(sample.totalMiB)} |`,
+        );
+        next += 60;
+      }
+    }
+  }
+  lines.push('');
+  return lines;
 }
 
 const millis = (value: number) => value.toFixed(value < 1 ? 3 : 2);

@@ -12,6 +12,7 @@ import type {
   RoundRequest,
   ToGenerator,
 } from './generator-protocol.js';
+import type { MemoryProfile } from './memory-sampler.js';
 import { describeController } from './rate-control.js';
 import type { RoundFigures } from './statistics.js';
 import {
@@ -34,6 +35,8 @@ export interface RoundResult extends RoundFigures {
   eventOverflows: number;
   prepareS: number;
   notes: string[];
+  /** Resident memory of each server process, sampled through the round (medchain rounds). */
+  memory?: MemoryProfile;
 }
 
 function generatorPath(): string {
@@ -43,6 +46,8 @@ function generatorPath(): string {
 
 export interface RoundHooks {
   serverPid: number | undefined;
+  /** Called as the clock starts, after the generator has prepared its transactions. */
+  onGo?: () => void;
   onProgress(progress: Extract<FromGenerator, { type: 'progress' }>): void;
 }
 
@@ -101,6 +106,7 @@ export async function runGeneratorRound(
     const boundMs = (request.sendSMax + request.drainSMax + 120) * 1000;
     const done = answer(child, 'done', boundMs, hooks.onProgress);
     child.send({ type: 'go' } satisfies ToGenerator);
+    hooks.onGo?.();
     const { result } = await done;
     const wallS = (performance.now() - started) / 1000;
     const after = pid === undefined ? undefined : sampleProcessTree(pid);

@@ -7,6 +7,7 @@
  *
  *   npm run bench                  full run; rewrites docs/BENCHMARKS.md's results section
  *   npm run bench -- --quick       short rounds; writes $TMPDIR/medchain-bench/quick.*
+ *   npm run bench -- --soak        also a ten-minute consortium round for memory (--soak=S)
  *   options: --no-docs, --write-docs, --only=medchain,medrec,sqlite,signatures,vault,health
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -51,7 +52,15 @@ function parseArguments(argv: string[]): Arguments {
   const complete = parts.size === PARTS.length;
   const writeDocs =
     argv.includes('--write-docs') || (!quick && complete && !argv.includes('--no-docs'));
-  return { plan: quick ? QUICK_PLAN : FULL_PLAN, writeDocs, parts };
+  const soak = argv.find((argument) => argument === '--soak' || argument.startsWith('--soak='));
+  const plan = { ...(quick ? QUICK_PLAN : FULL_PLAN) };
+  if (soak !== undefined) {
+    plan.soakS = soak === '--soak' ? 600 : Number(soak.slice('--soak='.length));
+    if (!Number.isFinite(plan.soakS) || plan.soakS <= 0) {
+      throw new Error(`--soak: expected seconds, got "${soak}"`);
+    }
+  }
+  return { plan, writeDocs, parts };
 }
 
 const suiteStarted = performance.now();
