@@ -7,6 +7,7 @@ import type { Bytes } from '../../protocol/core/bytes.js';
 import type { Crypto } from '../../protocol/core/crypto.js';
 import type { StateCommitment } from '../../protocol/ledger/build-block.js';
 import { applyWrites } from '../../protocol/state/apply-writes.js';
+import { INTERNAL_TAG } from '../../protocol/state/node-codec.js';
 import { proveKey } from '../../protocol/state/prove-key.js';
 import type { StateProof, StateWrite } from '../../protocol/state/types.js';
 import type { ChainStore } from '../storage/chain-store.js';
@@ -21,7 +22,12 @@ export interface NodeStateTree extends StateCommitment {
   prove(version: number, key: string): { value: Bytes | null; proof: StateProof };
 }
 
-/** Recent tree nodes kept in memory: each block walks the paths the previous one wrote. */
+/**
+ * Recent internal tree nodes kept in memory: each block walks the paths the previous ones
+ * wrote. Leaves are not kept: a leaf is read again only when a later write lands in its
+ * slot, rarely soon, and leaves carry their values, so they would crowd out the internal
+ * nodes every write needs. With leaves excluded the cache spans about twice as many blocks.
+ */
 const NODE_CACHE_ENTRIES = 65_536;
 
 export function nodeStateTree(crypto: Crypto, store: ChainStore): NodeStateTree {
@@ -45,7 +51,7 @@ export function nodeStateTree(crypto: Crypto, store: ChainStore): NodeStateTree 
         return cached;
       }
       const loaded = store.treeNode(id);
-      if (loaded !== undefined) {
+      if (loaded !== undefined && loaded[0] === INTERNAL_TAG) {
         remember(id, loaded);
       }
       return loaded;
@@ -68,14 +74,18 @@ export function nodeStateTree(crypto: Crypto, store: ChainStore): NodeStateTree 
       // which it does in insertion order, so the slack stays within a block or two.
       let total = 0;
       for (const [, node] of written) {
-        total += node.length;
+        if (node[0] === INTERNAL_TAG) {
+          total += node.length;
+        }
       }
       const slab = new Uint8Array(total);
       let offset = 0;
       for (const [id, node] of written) {
-        slab.set(node, offset);
-        remember(id, slab.subarray(offset, offset + node.length));
-        offset += node.length;
+        if (node[0] === INTERNAL_TAG) {
+          slab.set(node, offset);
+          remember(id, slab.subarray(offset, offset + node.length));
+          offset += node.length;
+        }
       }
     },
     prove(version: number, key: string) {
