@@ -8,8 +8,11 @@
  * Given the store's keys, it also keeps a Bloom filter of them (key-filter.ts), so that the
  * reads which prove a new key is new never reach the database.
  */
+
+import { decodeStateValue } from '../../protocol/contracts/engine/block-state.js';
 import type { StateReader, WriteSet } from '../../protocol/contracts/engine/types.js';
 import type { Bytes } from '../../protocol/core/bytes.js';
+import type { JsonValue } from '../../protocol/core/canonical.js';
 import { KeyFilter } from './key-filter.js';
 
 /** Every committed state key, visited once; returns how many there were. */
@@ -20,9 +23,16 @@ export type StateKeyScan = (visit: (key: string) => void) => number;
  * plus the Map's own overhead: the hot keys (signers, nonces, organizations) fit many times.
  */
 const CAPACITY_DEFAULT = 65_536;
+/**
+ * Decoded copies of the keys read most: every admission and execution reads its signer's
+ * key record, organization and nonce, and decoding them each time cost more than the read.
+ * Bounded, oldest out first, and cleared of every key a block writes.
+ */
+const DECODED_CAPACITY = 4_096;
 
 export class StateCache implements StateReader {
   private readonly entries = new Map<string, Bytes | null>();
+  private readonly decodedValues = new Map<string, JsonValue>();
   private filter: KeyFilter | undefined;
 
   constructor(
@@ -48,6 +58,25 @@ export class StateCache implements StateReader {
     return value ?? undefined;
   }
 
+  decoded(key: string): JsonValue | undefined {
+    const hit = this.decodedValues.get(key);
+    if (hit !== undefined) {
+      return hit;
+    }
+    // Only values already in the byte cache are decoded here: they have been read or
+    // written before, so they are likely to be read again.
+    const bytes = this.entries.get(key);
+    if (bytes === undefined || bytes === null) {
+      return undefined;
+    }
+    const value = decodeStateValue(bytes);
+    if (this.decodedValues.size >= DECODED_CAPACITY) {
+      this.decodedValues.delete(this.decodedValues.keys().next().value!);
+    }
+    this.decodedValues.set(key, value);
+    return value;
+  }
+
   /**
    * Applies a committed block's writes, so the cache never serves a stale value. Called
    * after the store holds them, so a filter rebuilt here sees every committed key.
@@ -56,6 +85,7 @@ export class StateCache implements StateReader {
     const filter = this.filter;
     for (const [key, value] of writes) {
       this.entries.delete(key);
+      this.decodedValues.delete(key);
       this.remember(key, value);
       if (value !== null) {
         filter?.add(key);

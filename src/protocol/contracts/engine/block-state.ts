@@ -41,8 +41,11 @@ export class BlockState {
     if (slot !== undefined) {
       return slot.value;
     }
-    const bytes = this.reader.get(key);
-    const value = bytes === undefined ? undefined : decodeStateValue(bytes);
+    let value = this.reader.decoded?.(key);
+    if (value === undefined) {
+      const bytes = this.reader.get(key);
+      value = bytes === undefined ? undefined : decodeStateValue(bytes);
+    }
     this.slots.set(key, { value, bytes: undefined, dirty: false });
     return value;
   }

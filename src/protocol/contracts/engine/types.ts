@@ -14,6 +14,11 @@ import type { Transaction } from '../../ledger/transaction.js';
 export interface StateReader {
   /** Canonical JSON bytes of the value at `key`, or undefined when the key is absent. */
   get(key: string): Bytes | undefined;
+  /**
+   * The same value decoded and deep-frozen, when the reader keeps decoded copies of hot
+   * keys (signers' key records, organizations, nonces); undefined means "decode get()".
+   */
+  decoded?(key: string): JsonValue | undefined;
 }
 
 /** A block's worth of state changes: a value's bytes, or null for a deletion. */
