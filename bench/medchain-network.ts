@@ -76,10 +76,13 @@ export async function initNetwork(options: NetworkOptions): Promise<number> {
 /** Starts `medchain up` and waits (at most 30 s) until its API answers. */
 export async function startNetwork(dir: string, port: number): Promise<RunningNetwork> {
   const api = `127.0.0.1:${port}`;
-  // BENCH_NODE_ARGS passes flags to the node's runtime, e.g. "--cpu-prof" to profile it.
-  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+  // BENCH_NODE_ARGS passes flags to the supervisor's and the validators' runtimes, e.g.
+  // "--cpu-prof --cpu-prof-dir=/tmp/profiles" to profile them.
+  const flags = process.env.BENCH_NODE_ARGS ?? '';
+  const nodeArgs = flags.split(' ').filter((arg) => arg !== '');
   const args = [...nodeArgs, medchainBin(), 'up', '--dir', dir, '--api', api];
-  const started = startChild(process.execPath, args, { cwd: dir });
+  const env = { ...process.env, MEDCHAIN_VALIDATOR_NODE_ARGS: flags };
+  const started = startChild(process.execPath, args, { cwd: dir, env });
   const url = `http://${api}`;
   let chainId = '';
   await waitUntil('medchain node', 30_000, async () => {

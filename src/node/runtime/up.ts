@@ -146,7 +146,7 @@ class Supervisor {
 
   private spawn(node: Supervised): void {
     const startedAt = Date.now();
-    const child = spawn(process.execPath, [this.bin, ...node.args], {
+    const child = spawn(process.execPath, [...validatorNodeArgs(), this.bin, ...node.args], {
       stdio: ['pipe', 'inherit', 'inherit'],
     });
     node.child = child;
@@ -197,4 +197,13 @@ class Supervisor {
     });
     await Promise.all(exits);
   }
+}
+
+/**
+ * Extra Node.js flags for the validator processes, from MEDCHAIN_VALIDATOR_NODE_ARGS
+ * (space-separated): e.g. a heap limit, or --cpu-prof to profile them, which NODE_OPTIONS
+ * does not allow.
+ */
+function validatorNodeArgs(): string[] {
+  return (process.env.MEDCHAIN_VALIDATOR_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
 }
