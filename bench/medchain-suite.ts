@@ -107,15 +107,26 @@ async function consortiumRateRound(
   run: Run,
 ): Promise<RoundResult> {
   const rate = Math.max(1, Math.floor(saturationTps * plan.consortiumRateShare));
-  const count = Math.ceil(rate * plan.consortiumRateS);
+  const share = Math.round(plan.consortiumRateShare * 100);
+  const name = `medchain-validators-${validators}-rate-${share}pct`;
+  return fixedRateRound(run, { name, rate, seconds: plan.consortiumRateS, validators });
+}
+
+/** Registration at a fixed rate for `seconds`, in batches of at most 1,000. */
+async function fixedRateRound(
+  run: Run,
+  round: { name: string; rate: number; seconds: number; validators: number; sampleMs?: number },
+): Promise<RoundResult> {
+  const count = Math.ceil(round.rate * round.seconds);
   const { result } = await run({
-    name: `medchain-validators-${validators}-rate-${Math.round(plan.consortiumRateShare * 100)}pct`,
+    name: round.name,
     workload: 'registration',
-    controller: { kind: 'fixed-rate', tps: rate },
+    controller: { kind: 'fixed-rate', tps: round.rate },
     count,
-    sendSMax: count / rate + 5,
+    sendSMax: count / round.rate + 5,
     batchMax: 1_000,
-    validators,
+    validators: round.validators,
+    ...(round.sampleMs === undefined ? {} : { memorySampleMs: round.sampleMs }),
   });
   return result;
 }
@@ -128,17 +139,12 @@ async function consortiumRateRound(
  */
 async function soakRound(plan: SuitePlan, consortium: RoundResult, run: Run): Promise<void> {
   const validators = Number(/validators-(\d+)/.exec(consortium.name)?.[1] ?? 4);
-  const rate = Math.max(1, Math.floor(consortium.throughputTps));
-  const count = Math.ceil(rate * plan.soakS);
-  await run({
+  await fixedRateRound(run, {
     name: `medchain-soak-${validators}-validators-${plan.soakS}s`,
-    workload: 'registration',
-    controller: { kind: 'fixed-rate', tps: rate },
-    count,
-    sendSMax: count / rate + 5,
-    batchMax: 1_000,
+    rate: Math.max(1, Math.floor(consortium.throughputTps)),
+    seconds: plan.soakS,
     validators,
-    memorySampleMs: 5_000,
+    sampleMs: 5_000,
   });
 }
 
