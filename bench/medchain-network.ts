@@ -85,17 +85,24 @@ export async function startNetwork(dir: string, port: number): Promise<RunningNe
   const started = startChild(process.execPath, args, { cwd: dir, env });
   const url = `http://${api}`;
   let chainId = '';
-  await waitUntil('medchain node', 30_000, async () => {
-    if (started.child.exitCode !== null) {
-      throw new Error(`the node exited (${started.child.exitCode}): ${started.output()}`);
-    }
-    const response = await fetch(`${url}/v1/status`).catch(() => undefined);
-    if (response?.ok !== true) {
-      return false;
-    }
-    chainId = ((await response.json()) as { chainId: string }).chainId;
-    return true;
-  });
+  try {
+    await waitUntil('medchain node', 30_000, async () => {
+      if (started.child.exitCode !== null) {
+        throw new Error(`the node exited (${started.child.exitCode}): ${started.output()}`);
+      }
+      // Bounded, so one request that never gets an answer cannot use up the whole wait.
+      const signal = AbortSignal.timeout(2_000);
+      const response = await fetch(`${url}/v1/status`, { signal }).catch(() => undefined);
+      if (response?.ok !== true) {
+        return false;
+      }
+      chainId = ((await response.json()) as { chainId: string }).chainId;
+      return true;
+    });
+  } catch (error) {
+    await stopChild(started.child, 0);
+    throw new Error(`${(error as Error).message}; node output: ${started.output() || '(none)'}`);
+  }
   return {
     dir: resolve(dir),
     url,

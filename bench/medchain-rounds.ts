@@ -3,7 +3,7 @@
  * maximum-rate, the mix workload, live signing through the SDK, block sizes, and commit
  * rate against chain length. Each round runs against a fresh network in its own directory.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -56,14 +56,17 @@ export async function medchainRound(
   try {
     const blockTransactionsMax = options.blockTransactionsMax ?? 10_000;
     const validators = options.validators ?? 1;
-    const port = await initNetwork({
-      dir,
-      validators,
-      blockTransactionsMax,
-      mempoolCapacity: 100_000,
-    });
+    const init = { validators, blockTransactionsMax, mempoolCapacity: 100_000 };
+    const port = await initNetwork({ dir, ...init });
     phase('initialized');
-    network = await startNetwork(dir, port);
+    network = await startNetwork(dir, port).catch(async (error: Error) => {
+      // A start that hangs has been seen once in many runs, with no output to explain it;
+      // one retry in a fresh directory on fresh ports keeps a long suite from failing.
+      process.stderr.write(`[${options.name}] start failed, retrying once: ${error.message}\n`);
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir);
+      return startNetwork(dir, await initNetwork({ dir, ...init }));
+    });
     phase('node started');
     const target: MedchainTargetSpec = {
       kind: 'medchain',
