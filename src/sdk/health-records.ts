@@ -35,6 +35,7 @@ import {
 import { randomBytes } from './keys.js';
 import { signRequestHeaders, UNSIGNED_PAYLOAD } from './request-auth.js';
 import {
+  type ChunkCipherFactory,
   decodeKeyWrap,
   decryptDocument,
   ESCROW_DECLINED,
@@ -75,6 +76,11 @@ export interface HealthRecordsOptions {
   upload?: VaultUploader;
   /** Incremental SHA-256 for content hashes; Node callers pass node:crypto's. */
   sha256?: Sha256HasherFactory;
+  /**
+   * AES-256-GCM for the document chunks; WebCrypto by default. Node callers pass the
+   * node:crypto port (src/node/vault/node-vault-crypto.ts), which avoids WebCrypto's copies.
+   */
+  cipher?: ChunkCipherFactory;
 }
 
 export interface AddRecordParams {
@@ -226,6 +232,7 @@ export class HealthRecords {
       version: 1,
       recipients: [...new Set(recipients)].map((key) => fromHex(key)),
       ...(this.options.sha256 === undefined ? {} : { sha256: this.options.sha256 }),
+      ...(this.options.cipher === undefined ? {} : { cipher: this.options.cipher }),
     });
     const vault = this.vault(author.organization);
     const uploaded = this.uploadObject(vault, encrypted.ciphertext);
@@ -377,6 +384,7 @@ export class HealthRecords {
       binding: { recordId: id, version, contentHash: anchor.contentHash },
       recipientSecretKey: this.options.encryptionSecretKey,
       ...(this.options.sha256 === undefined ? {} : { sha256: this.options.sha256 }),
+      ...(this.options.cipher === undefined ? {} : { cipher: this.options.cipher }),
     });
     const bytes = await collect(plaintext);
     return release === undefined

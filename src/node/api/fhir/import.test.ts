@@ -22,7 +22,6 @@ import {
   type SingleNodeNetwork,
   startSingleNodeNetwork,
 } from '../../../testing/single-node-network.js';
-import { nodeSha256 } from '../../cli/commands/health-session.js';
 import {
   type ImportOptions,
   importResources,
@@ -31,6 +30,7 @@ import {
   runImport,
 } from '../../cli/commands/import.js';
 import { nodeUploader } from '../../vault/node-uploader.js';
+import { nodeSha256 } from '../../vault/node-vault-crypto.js';
 import {
   ImportInputError,
   loadResources,

@@ -4,11 +4,11 @@
  * <org=url>`) says which node holds each organization's vault, since a record is read from
  * its custodian's vault whichever node the client talks to.
  */
-import { createHash } from 'node:crypto';
 import type { Command } from 'commander';
 import { HealthRecords, MedchainClient, signerFromSeed } from '../../../sdk/index.js';
 import { isNetworkDirectory, readNetworkFile } from '../../runtime/network-directory.js';
 import { nodeUploader } from '../../vault/node-uploader.js';
+import { nodeChunkCipher, nodeSha256 } from '../../vault/node-vault-crypto.js';
 import { type ApiOptions, addApiOptions, CliUsageError } from '../output.js';
 import { openKeystore } from './keys.js';
 
@@ -55,12 +55,6 @@ function vaultUrls(options: HealthOptions): Record<string, string> {
   return urls;
 }
 
-/** node:crypto's SHA-256 for content hashes: several times faster than the default. */
-export const nodeSha256 = () => {
-  const hash = createHash('sha256');
-  return { update: (bytes: Uint8Array) => void hash.update(bytes), digest: () => hash.digest() };
-};
-
 export async function openHealthSession(options: HealthOptions): Promise<HealthRecords> {
   const keys = await openKeystore(options.key, options.passphraseEnv);
   const signer = signerFromSeed(keys.signing.seed);
@@ -73,5 +67,6 @@ export async function openHealthSession(options: HealthOptions): Promise<HealthR
     vaults: vaultUrls(options),
     upload: nodeUploader,
     sha256: nodeSha256,
+    cipher: nodeChunkCipher,
   });
 }

@@ -38,6 +38,7 @@ import {
 } from '../../api/fhir/import-map.js';
 import { isNetworkDirectory, readNetworkFile } from '../../runtime/network-directory.js';
 import { nodeUploader } from '../../vault/node-uploader.js';
+import { nodeChunkCipher, nodeSha256 } from '../../vault/node-vault-crypto.js';
 import {
   addApiOptions,
   addExamples,
@@ -48,7 +49,6 @@ import {
   printFields,
   printJson,
 } from '../output.js';
-import { nodeSha256 } from './health-session.js';
 import { ImportJournal, type PreparedEntry } from './import-journal.js';
 import { openKeystore, readPassphrase } from './keys.js';
 
@@ -359,6 +359,7 @@ async function prepareRecord(
     version: 1,
     recipients,
     sha256: nodeSha256,
+    cipher: nodeChunkCipher,
   });
   const ciphertext = new Uint8Array(await new Response(encrypted.ciphertext).arrayBuffer());
   const result = await encrypted.completion;
