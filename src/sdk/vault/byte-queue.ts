@@ -3,6 +3,8 @@
  * size; the format needs whole chunks. Pieces are kept as they arrived and copied once, into
  * the slice, so buffering one chunk costs one chunk of memory and no quadratic concatenation.
  */
+import { concatBytes } from '../../protocol/core/bytes.js';
+
 const EMPTY = new Uint8Array(0);
 
 export class ByteQueue {
@@ -60,5 +62,18 @@ export class ByteQueue {
       this.pieces.splice(0, this.head);
       this.head = 0;
     }
+  }
+}
+
+/** Reads a stream to its end into one array: for documents small enough to hold whole. */
+export async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  const pieces: Uint8Array[] = [];
+  const reader = stream.getReader();
+  for (;;) {
+    const read = await reader.read();
+    if (read.done) {
+      return concatBytes(...pieces);
+    }
+    pieces.push(read.value);
   }
 }

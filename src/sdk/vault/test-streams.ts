@@ -51,23 +51,4 @@ export function streamOf(bytes: Uint8Array, pieceBytes = 4096): ReadableStream<U
   });
 }
 
-export async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  const pieces: Uint8Array[] = [];
-  let total = 0;
-  const reader = stream.getReader();
-  for (;;) {
-    const read = await reader.read();
-    if (read.done) {
-      break;
-    }
-    pieces.push(read.value);
-    total += read.value.length;
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const piece of pieces) {
-    out.set(piece, at);
-    at += piece.length;
-  }
-  return out;
-}
+export { readAll as collect } from './byte-queue.js';
