@@ -34,6 +34,7 @@ import {
 } from './health.js';
 import { randomBytes } from './keys.js';
 import { signRequestHeaders, UNSIGNED_PAYLOAD } from './request-auth.js';
+import { readAll } from './vault/byte-queue.js';
 import {
   type ChunkCipherFactory,
   decodeKeyWrap,
@@ -61,6 +62,31 @@ export const fetchUploader: VaultUploader = async ({ url, headers, body }) => {
   const response = await globalThis.fetch(url, init);
   return { status: response.status, text: await response.text() };
 };
+
+/**
+ * Streams one ciphertext object to a vault as `signer` (a signed PUT whose body is not
+ * hashed into the signature: the vault hashes it). Answers the vault's status and text.
+ */
+export function putVaultObject(
+  upload: VaultUploader,
+  params: {
+    vaultUrl: string;
+    signer: Signer;
+    body: ReadableStream<Uint8Array>;
+    sizeBytes?: number;
+  },
+): Promise<{ status: number; text: string }> {
+  const headers = {
+    'content-type': 'application/octet-stream',
+    ...signRequestHeaders(params.signer, {
+      method: 'PUT',
+      pathAndQuery: '/v1/vault/objects',
+      bodySha256: UNSIGNED_PAYLOAD,
+    }),
+  };
+  const url = `${params.vaultUrl}/v1/vault/objects`;
+  return upload({ url, headers, body: params.body, sizeBytes: params.sizeBytes });
+}
 
 export interface HealthRecordsOptions {
   /** A client of any node, signing as this member (MedchainClient's `auth`). */
@@ -289,16 +315,11 @@ export class HealthRecords {
   }
 
   private async uploadObject(vault: MedchainClient, body: ReadableStream<Uint8Array>) {
-    const url = `${vault.baseUrl}/v1/vault/objects`;
-    const headers = {
-      'content-type': 'application/octet-stream',
-      ...signRequestHeaders(this.options.signer, {
-        method: 'PUT',
-        pathAndQuery: '/v1/vault/objects',
-        bodySha256: UNSIGNED_PAYLOAD,
-      }),
-    };
-    const answer = await this.upload({ url, headers, body, sizeBytes: undefined });
+    const answer = await putVaultObject(this.upload, {
+      vaultUrl: vault.baseUrl,
+      signer: this.options.signer,
+      body,
+    });
     if (answer.status !== 200 && answer.status !== 201) {
       throw new HealthRecordError(`http_${answer.status}`, answer.text.slice(0, 300));
     }
@@ -386,7 +407,7 @@ export class HealthRecords {
       ...(this.options.sha256 === undefined ? {} : { sha256: this.options.sha256 }),
       ...(this.options.cipher === undefined ? {} : { cipher: this.options.cipher }),
     });
-    const bytes = await collect(plaintext);
+    const bytes = await readAll(plaintext);
     return release === undefined
       ? { plaintext: bytes, keySource: 'own' }
       : { plaintext: bytes, keySource: 'emergency', release };
@@ -655,25 +676,4 @@ function bytesStream(bytes: Bytes): ReadableStream<Uint8Array> {
       controller.close();
     },
   });
-}
-
-async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  let length = 0;
-  const reader = stream.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) {
-      break;
-    }
-    parts.push(value);
-    length += value.length;
-  }
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }

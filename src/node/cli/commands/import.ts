@@ -21,10 +21,9 @@ import type { Transaction } from '../../../protocol/ledger/transaction.js';
 import { MedchainClient } from '../../../sdk/client.js';
 import { MedchainApiError } from '../../../sdk/errors.js';
 import { records, signRecordStatement } from '../../../sdk/health.js';
-import type { VaultUploader } from '../../../sdk/health-records.js';
+import { putVaultObject, type VaultUploader } from '../../../sdk/health-records.js';
 import { generateParticipantKeys, signerFromSeed } from '../../../sdk/keys.js';
 import { encryptKeystore, parseKeystore } from '../../../sdk/keystore.js';
-import { signRequestHeaders, UNSIGNED_PAYLOAD } from '../../../sdk/request-auth.js';
 import { buildTransaction, identity } from '../../../sdk/transactions.js';
 import { encodeKeyWrap, encryptDocument } from '../../../sdk/vault/index.js';
 import {
@@ -317,22 +316,18 @@ async function resolvePatients(
 
 /** Streams one ciphertext to the custodian's vault; content-addressed, so a repeat is 200. */
 async function uploadObject(target: ImportTarget, bytes: Uint8Array) {
-  const url = `${target.vault.baseUrl}/v1/vault/objects`;
-  const headers = {
-    'content-type': 'application/octet-stream',
-    ...signRequestHeaders(target.author.signer, {
-      method: 'PUT',
-      pathAndQuery: '/v1/vault/objects',
-      bodySha256: UNSIGNED_PAYLOAD,
-    }),
-  };
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
       controller.enqueue(bytes);
       controller.close();
     },
   });
-  const answer = await target.upload({ url, headers, body, sizeBytes: bytes.length });
+  const answer = await putVaultObject(target.upload, {
+    vaultUrl: target.vault.baseUrl,
+    signer: target.author.signer,
+    body,
+    sizeBytes: bytes.length,
+  });
   if (answer.status !== 200 && answer.status !== 201) {
     const problem = (() => {
       try {
