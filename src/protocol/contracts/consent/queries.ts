@@ -11,7 +11,8 @@
 import { isHex } from '../../core/bytes.js';
 import type { QueryDefinition, QueryOutcome, StateRead } from '../engine/module.js';
 import { ID_PATTERN } from '../identity/fields.js';
-import { byId, pageById } from '../records/queries.js';
+import { byId } from '../identity/queries.js';
+import { pageById } from '../records/queries.js';
 import { VERSIONS_MAX } from '../records/types.js';
 import { decideAccess } from './decide-access.js';
 import {

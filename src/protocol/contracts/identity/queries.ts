@@ -9,18 +9,22 @@ import { memberKey, organizationKey, proposalKey, publicKeyKey, VALIDATORS_KEY }
 
 const PROPOSAL_ID = /^[1-9][0-9]{0,15}$/;
 
-function read(get: StateRead, key: string): QueryOutcome {
+export const ID_MESSAGE = 'must be 3-64 characters of a-z, 0-9 and -';
+
+/** An answer that names the one key it read, so the node can prove it. */
+export function read(get: StateRead, key: string): QueryOutcome {
   return { ok: true, key, value: get(key) ?? null };
 }
 
-function byId(name: string, param: string, keyOf: (id: string) => string): QueryDefinition {
+/** A query for the value stored under one id (member, record, patient, ...). */
+export function byId(name: string, param: string, keyOf: (id: string) => string): QueryDefinition {
   return {
     name,
     params: [param],
     run(get, params) {
       const id = params[param];
       if (id === undefined || !ID_PATTERN.test(id)) {
-        return { ok: false, message: `${param} must be 3-64 characters of a-z, 0-9 and -` };
+        return { ok: false, message: `${param} ${ID_MESSAGE}` };
       }
       return read(get, keyOf(id));
     },

@@ -5,6 +5,7 @@
  */
 import type { QueryDefinition, QueryOutcome, StateRead } from '../engine/module.js';
 import { ID_PATTERN } from '../identity/fields.js';
+import { byId, ID_MESSAGE, read } from '../identity/queries.js';
 import {
   deviceKey,
   erasureKey,
@@ -16,26 +17,7 @@ import {
 import { parsePage } from './paged-list.js';
 import { VERSIONS_MAX } from './types.js';
 
-const ID_MESSAGE = 'must be 3-64 characters of a-z, 0-9 and -';
 const VERSION_PATTERN = /^[1-9][0-9]{0,2}$/;
-
-function read(get: StateRead, key: string): QueryOutcome {
-  return { ok: true, key, value: get(key) ?? null };
-}
-
-export function byId(name: string, param: string, keyOf: (id: string) => string): QueryDefinition {
-  return {
-    name,
-    params: [param],
-    run(get, params) {
-      const id = params[param];
-      if (id === undefined || !ID_PATTERN.test(id)) {
-        return { ok: false, message: `${param} ${ID_MESSAGE}` };
-      }
-      return read(get, keyOf(id));
-    },
-  };
-}
 
 /** One page of a list owned by an id: `page` defaults to 0. */
 export function pageById(
