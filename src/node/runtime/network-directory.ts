@@ -19,8 +19,10 @@
  * The demo runs one validator per organization (hospital, clinic, payer, pharmacy, in that
  * order; `validators` picks the first N), each its own process with its own files.
  */
+
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { TimeoutConfig } from '../../protocol/consensus/types.js';
 import { canonicalize } from '../../protocol/core/canonical.js';
 import { createDemoGenesis, DEMO_ORGANIZATION_IDS } from '../../protocol/genesis/demo.js';
 import type { Genesis } from '../../protocol/genesis/types.js';
@@ -45,14 +47,7 @@ export interface NetworkFile {
 }
 
 /** Consensus timing a node may override in node.json (docs/internals/operations.md). */
-export interface ConsensusTiming {
-  proposeBaseMs: number;
-  proposeDeltaMs: number;
-  prevoteBaseMs: number;
-  prevoteDeltaMs: number;
-  precommitBaseMs: number;
-  precommitDeltaMs: number;
-  rebroadcastMs: number;
+export interface ConsensusTiming extends TimeoutConfig {
   /** A proposer with transactions waits this long for more before building. */
   batchWaitMs: number;
   /** A proposer with none proposes an empty block after this long. */
