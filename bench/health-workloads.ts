@@ -6,7 +6,9 @@
  * by the patients themselves. The consent-check and FHIR benchmarks populate their chain
  * from the same functions, so every health figure is measured on the same shape of data.
  */
+
 import sodium from 'sodium-native';
+import type { AnchorRecordParams } from '../src/protocol/contracts/records/anchor-record.js';
 import { recordStatementBytes } from '../src/protocol/contracts/records/statement.js';
 import type { Category, ResourceType } from '../src/protocol/contracts/records/types.js';
 import { toHex } from '../src/protocol/core/bytes.js';
@@ -149,17 +151,8 @@ export function spread(i: number, range: number): number {
   return Math.floor(((((i + 1) * 2654435761) % 4294967296) / 4294967296) * range);
 }
 
-export interface AnchorFields {
-  id: string;
-  patient: string;
-  resourceType: ResourceType;
-  category: Category;
-  contentHash: string;
-  sizeBytes: number;
-  locator: string;
-  author: string;
-  signature: string;
-}
+/** The anchorRecord arguments: the records module's own parameter type. */
+export type AnchorFields = AnchorRecordParams;
 
 /** The anchorRecord arguments of record `index`, its statement signed by its author. */
 export function anchorFields(params: {
