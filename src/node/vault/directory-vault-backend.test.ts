@@ -10,7 +10,7 @@ import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { patternBytes, streamOf } from '../../sdk/vault/test-streams.js';
+import { collect, patternBytes, streamOf } from '../../sdk/vault/test-streams.js';
 import { DirectoryVaultBackend } from './directory-vault-backend.js';
 import type { VaultBackend } from './vault-backend.js';
 import { runVaultBackendSuite } from './vault-backend.suite.js';
@@ -90,4 +90,30 @@ describe('DirectoryVaultBackend on disk', () => {
     );
     assert.deepEqual(await second.getObject(hash), { status: 'gone' });
   });
+
+  for (const directIo of [true, false]) {
+    test(`objects of every size round-trip with direct I/O ${directIo ? 'on' : 'off'}`, async () => {
+      const directory = join(base, `direct-${directIo}`);
+      const backend = await DirectoryVaultBackend.open({
+        directory,
+        directIo,
+        writeBatchBytes: 64 * 1024,
+        readChunkBytes: 64 * 1024,
+      });
+      for (const size of [1, 4096, 64 * 1024, 200_001]) {
+        const bytes = patternBytes(size, size);
+        const stored = await backend.putObject(streamOf(bytes, 10_000));
+        assert.deepEqual(stored, {
+          status: 'stored',
+          hash: sha256(bytes),
+          sizeBytes: size,
+          created: true,
+        });
+        const read = await backend.getObject(sha256(bytes));
+        assert.ok(read.status === 'found');
+        assert.equal(read.sizeBytes, size);
+        assert.deepEqual(await collect(read.body), bytes);
+      }
+    });
+  }
 });

@@ -9,18 +9,17 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
-import {
-  type FileHandle,
-  mkdir,
-  open,
-  readdir,
-  readFile,
-  rename,
-  rm,
-  stat,
-} from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assert } from '../../protocol/core/assert.js';
+import {
+  AlignedBufferPool,
+  type FileSink,
+  type FileSinkOptions,
+  openFileSink,
+  writeAll,
+} from './file-sink.js';
+import { openFileSource } from './file-source.js';
 import { drainBounded, UploadSlots } from './upload-limits.js';
 import {
   type Erasure,
@@ -41,12 +40,17 @@ export interface DirectoryVaultOptions {
   /** The vault's root, by default `<nodeDir>/vault`. */
   directory: string;
   limits?: Partial<VaultLimits>;
-  /** Bytes gathered before one vectored write; fewer, larger writes keep syscalls cheap. */
+  /** Bytes per write (direct I/O needs a multiple of 64 KiB); large writes keep syscalls few. */
   writeBatchBytes?: number;
-  /** Bytes per read when serving an object. */
+  /** Bytes per read when serving an object (direct I/O needs a multiple of 64 KiB). */
   readChunkBytes?: number;
-  /** Bytes written between background data syncs of an upload in progress. */
+  /** Bytes written between background data syncs of an upload through the page cache. */
   syncEveryBytes?: number;
+  /**
+   * Uploads bypass the page cache (O_DIRECT) where the filesystem allows; see file-sink.ts.
+   * false always writes through the page cache.
+   */
+  directIo?: boolean;
 }
 
 const WRITE_BATCH_BYTES_DEFAULT = 4 * 1024 * 1024;
@@ -57,6 +61,8 @@ const WRITE_BATCH_BYTES_DEFAULT = 4 * 1024 * 1024;
  */
 const SYNC_EVERY_BYTES_DEFAULT = 64 * 1024 * 1024;
 const READ_CHUNK_BYTES_DEFAULT = 1024 * 1024;
+/** Downloads served with direct reads at once; more are read through the page cache. */
+const READS_DIRECT_MAX = 16;
 
 const isMissing = (error: unknown) =>
   error instanceof Error && (error as NodeJS.ErrnoException).code === 'ENOENT';
@@ -87,35 +93,13 @@ async function syncDirectory(path: string): Promise<void> {
   }
 }
 
-async function writeAll(handle: FileHandle, pieces: Uint8Array[]): Promise<void> {
-  let pending = pieces;
-  while (pending.length > 0) {
-    const { bytesWritten } = await handle.writev(pending);
-    pending = dropBytes(pending, bytesWritten);
-  }
-}
-
-/** What is left of `pieces` after a short write of `count` bytes. */
-function dropBytes(pieces: Uint8Array[], count: number): Uint8Array[] {
-  let left = count;
-  const out: Uint8Array[] = [];
-  for (const piece of pieces) {
-    if (left >= piece.length) {
-      left -= piece.length;
-    } else {
-      out.push(left === 0 ? piece : piece.subarray(left));
-      left = 0;
-    }
-  }
-  return out;
-}
-
 export class DirectoryVaultBackend implements VaultBackend {
   private readonly limits: VaultLimits;
   private readonly slots: UploadSlots;
-  private readonly writeBatchBytes: number;
+  private readonly sinkOptions: FileSinkOptions;
+  private readonly alignedBuffers: AlignedBufferPool | undefined;
   private readonly readChunkBytes: number;
-  private readonly syncEveryBytes: number;
+  private readonly readBuffers: AlignedBufferPool | undefined;
 
   private constructor(
     private readonly root: string,
@@ -123,9 +107,19 @@ export class DirectoryVaultBackend implements VaultBackend {
   ) {
     this.limits = { ...VAULT_LIMITS_DEFAULT, ...options.limits };
     this.slots = new UploadSlots(this.limits.uploadsConcurrentMax);
-    this.writeBatchBytes = options.writeBatchBytes ?? WRITE_BATCH_BYTES_DEFAULT;
+    this.sinkOptions = {
+      batchBytes: options.writeBatchBytes ?? WRITE_BATCH_BYTES_DEFAULT,
+      syncEveryBytes: options.syncEveryBytes ?? SYNC_EVERY_BYTES_DEFAULT,
+    };
+    this.alignedBuffers =
+      options.directIo === false || this.sinkOptions.batchBytes % (64 * 1024) !== 0
+        ? undefined
+        : new AlignedBufferPool(this.sinkOptions.batchBytes, 2 * this.limits.uploadsConcurrentMax);
     this.readChunkBytes = options.readChunkBytes ?? READ_CHUNK_BYTES_DEFAULT;
-    this.syncEveryBytes = options.syncEveryBytes ?? SYNC_EVERY_BYTES_DEFAULT;
+    this.readBuffers =
+      options.directIo === false || this.readChunkBytes % (64 * 1024) !== 0
+        ? undefined
+        : new AlignedBufferPool(this.readChunkBytes, READS_DIRECT_MAX);
   }
 
   /** Creates the layout, drops partial uploads a crash left behind, finishes erasures. */
@@ -189,13 +183,12 @@ export class DirectoryVaultBackend implements VaultBackend {
     const release = this.slots.acquire();
     const tmp = this.tmpPath();
     try {
-      const handle = await open(tmp, 'wx');
+      const sink = await openFileSink(tmp, this.sinkOptions, this.alignedBuffers);
       let streamed: { hash: string; sizeBytes: number };
       try {
-        streamed = await this.streamToFile(body, handle);
-        await handle.sync();
+        streamed = await this.streamToFile(body, sink);
       } finally {
-        await handle.close();
+        await sink.close();
       }
       const { hash, sizeBytes } = streamed;
       if (await exists(this.tombstonePath(hash))) {
@@ -211,50 +204,22 @@ export class DirectoryVaultBackend implements VaultBackend {
     }
   }
 
-  /**
-   * Hashes and writes as the body arrives. One batch is written while the next is read, so
-   * the network and the disk work at the same time; at most two batches are in memory. A
-   * data sync runs in the background every syncEveryBytes (one at a time), so the final
-   * fsync only has the tail left to flush.
-   */
+  /** Hashes and writes as the body arrives; the sink's backpressure paces the reading. */
   private async streamToFile(
     body: UploadBody,
-    handle: FileHandle,
+    sink: FileSink,
   ): Promise<{ hash: string; sizeBytes: number }> {
     const hasher = createHash('sha256');
-    let batch: Uint8Array[] = [];
-    let batchBytes = 0;
-    let writing: Promise<void> = Promise.resolve();
-    let syncing: Promise<void> = Promise.resolve();
-    let unsyncedBytes = 0;
-    try {
-      const sizeBytes = await drainBounded(body, this.limits, async (piece) => {
-        hasher.update(piece);
-        batch.push(piece);
-        batchBytes += piece.length;
-        if (batchBytes >= this.writeBatchBytes) {
-          const full = batch;
-          unsyncedBytes += batchBytes;
-          batch = [];
-          batchBytes = 0;
-          await writing;
-          writing = writeAll(handle, full);
-          if (unsyncedBytes >= this.syncEveryBytes) {
-            unsyncedBytes = 0;
-            await syncing;
-            syncing = writing.then(() => handle.datasync());
-          }
-        }
-      });
-      await writing;
-      await syncing;
-      await writeAll(handle, batch);
-      return { hash: hasher.digest('hex'), sizeBytes };
-    } finally {
-      // Never close the file under a write or sync still in flight, even when it failed.
-      await writing.catch(() => undefined);
-      await syncing.catch(() => undefined);
-    }
+    const sizeBytes = await drainBounded(body, this.limits, (piece) => {
+      hasher.update(piece);
+      return sink.append(piece);
+    });
+    const written = await sink.finish();
+    assert(
+      written === sizeBytes,
+      'vault: the file holds a different number of bytes than were sent',
+    );
+    return { hash: hasher.digest('hex'), sizeBytes };
   }
 
   async getObject(hash: string): Promise<ObjectRead> {
@@ -262,18 +227,19 @@ export class DirectoryVaultBackend implements VaultBackend {
     if (await exists(this.tombstonePath(hash))) {
       return { status: 'gone' };
     }
-    let handle: FileHandle;
     try {
-      handle = await open(this.objectPath(hash), 'r');
+      const { sizeBytes, body } = await openFileSource(
+        this.objectPath(hash),
+        this.readChunkBytes,
+        this.readBuffers,
+      );
+      return { status: 'found', sizeBytes, body };
     } catch (error) {
       if (isMissing(error)) {
         return { status: 'missing' };
       }
       throw error;
     }
-    // The open handle keeps the bytes readable even if an erasure unlinks the file meanwhile.
-    const { size } = await handle.stat();
-    return { status: 'found', sizeBytes: size, body: fileStream(handle, this.readChunkBytes) };
   }
 
   async putKeyWrap(address: KeyWrapAddress, wrap: Uint8Array): Promise<KeyWrapWrite> {
@@ -365,33 +331,4 @@ export class DirectoryVaultBackend implements VaultBackend {
     }
     return out;
   }
-}
-
-/** Serves an open file as a pull stream, one read per pull, closing the handle at the end. */
-function fileStream(handle: FileHandle, chunkBytes: number): ReadableStream<Uint8Array> {
-  let closed = false;
-  const close = async () => {
-    if (!closed) {
-      closed = true;
-      await handle.close();
-    }
-  };
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const buffer = new Uint8Array(chunkBytes);
-        const { bytesRead } = await handle.read(buffer, 0, chunkBytes, null);
-        if (bytesRead === 0) {
-          await close();
-          controller.close();
-          return;
-        }
-        controller.enqueue(bytesRead === chunkBytes ? buffer : buffer.subarray(0, bytesRead));
-      } catch (error) {
-        await close().catch(() => undefined);
-        controller.error(error);
-      }
-    },
-    cancel: close,
-  });
 }
