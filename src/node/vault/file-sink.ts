@@ -42,13 +42,23 @@ const WASM_PAGE_BYTES = 64 * 1024;
 const isInvalid = (error: unknown) =>
   error instanceof Error && (error as NodeJS.ErrnoException).code === 'EINVAL';
 
+/** The one piece of WebAssembly used; Node's own type declarations leave it out. */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+const wasm = (
+  globalThis as unknown as {
+    WebAssembly: { Memory: new (size: { initial: number; maximum: number }) => WasmMemory };
+  }
+).WebAssembly;
+
 /**
  * Page-aligned buffers, two per upload slot, carved out of one WebAssembly.Memory: V8 maps
  * wasm memory on page boundaries, and Node has no other way to ask for aligned memory. Pages
  * are only resident once touched, so an idle vault costs address space, not memory.
  */
 export class AlignedBufferPool {
-  private memory: WebAssembly.Memory | undefined;
+  private memory: WasmMemory | undefined;
   private readonly free: Uint8Array[] = [];
 
   constructor(
@@ -66,7 +76,7 @@ export class AlignedBufferPool {
   acquire(): Uint8Array | undefined {
     if (this.memory === undefined) {
       const pages = (this.bufferBytes / WASM_PAGE_BYTES) * this.count;
-      this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
+      this.memory = new wasm.Memory({ initial: pages, maximum: pages });
       for (let index = 0; index < this.count; index += 1) {
         this.free.push(
           new Uint8Array(this.memory.buffer, index * this.bufferBytes, this.bufferBytes),
