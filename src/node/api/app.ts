@@ -3,18 +3,18 @@
  * translates every failure to problem+json in one place, and never lets a bad request reach
  * state: a request either passes every check or changes nothing.
  */
-import { Hono, type Context } from 'hono';
+import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { streamSSE } from 'hono/streaming';
 import { isHex } from '../../protocol/core/bytes.js';
 import { pureCrypto } from '../../protocol/core/crypto.js';
 import { Authenticator, authRoutes, type StateLookup } from './auth.js';
-import { fhirRoutesFor } from './fhir/auth.js';
 import type { ApiBackend } from './backend.js';
+import { fhirRoutesFor } from './fhir/auth.js';
 import { openApiDocument } from './openapi.js';
-import { EVENTS_QUEUED_MAX, SubscriberQueue } from './subscriber-queue.js';
-import { problem, problemResponse, type ProblemCode } from './problem.js';
+import { type ProblemCode, problem, problemResponse } from './problem.js';
 import { authorizeStateQuery, PROTECTED_MODULES } from './state-policy.js';
+import { EVENTS_PER_WRITE_MAX, EVENTS_QUEUED_MAX, SubscriberQueue } from './subscriber-queue.js';
 
 export interface ApiOptions {
   /** Largest body for POST /v1/tx. */
@@ -274,6 +274,10 @@ function events(c: Context, backend: ApiBackend): Response {
   return streamSSE(c, async (stream) => {
     const queue = new SubscriberQueue(EVENTS_QUEUED_MAX);
     let wake: (() => void) | undefined;
+    // Undefined while `?from=` replays stored blocks inside subscribe(): an overflow there
+    // unsubscribes as soon as subscribe returns.
+    let unsubscribeLive: (() => void) | undefined;
+    const unsubscribe = () => unsubscribeLive?.();
     const push = (event: string, data: { height: number }) => {
       queue.push(event, data);
       if (queue.resumeFrom !== undefined) {
@@ -281,15 +285,21 @@ function events(c: Context, backend: ApiBackend): Response {
       }
       wake?.();
     };
-    const unsubscribe = backend.subscribe(
+    unsubscribeLive = backend.subscribe(
       { block: (event) => push('block', event), transaction: (event) => push('tx', event) },
       fromHeight,
     );
+    if (queue.resumeFrom !== undefined) {
+      unsubscribe();
+    }
     stream.onAbort(unsubscribe);
     while (!stream.aborted) {
-      const next = queue.next();
-      if (next !== undefined) {
-        await stream.writeSSE(next);
+      // Everything queued goes out in one write: a block of thousands of transactions is
+      // thousands of events, and a write (a promise and an encode) per event cost the node
+      // more than the events themselves.
+      const pending = queue.drain(EVENTS_PER_WRITE_MAX);
+      if (pending !== '') {
+        await stream.write(pending);
       } else if (queue.resumeFrom !== undefined) {
         const data = JSON.stringify({ resumeFrom: queue.resumeFrom });
         await stream.writeSSE({ event: 'overflow', data });

@@ -53,3 +53,14 @@ test('a reader that keeps up never overflows', () => {
   }
   assert.equal(queue.resumeFrom, undefined);
 });
+
+test('drain hands out queued events as text/event-stream, at most max at a time', () => {
+  const queue = new SubscriberQueue(100);
+  pushBlock(queue, 4, 2);
+  assert.equal(
+    queue.drain(2),
+    'event: block\ndata: {"height":4}\n\nevent: tx\ndata: {"height":4}\n\n',
+  );
+  assert.equal(queue.drain(10), 'event: tx\ndata: {"height":4}\n\n');
+  assert.equal(queue.drain(10), '', 'nothing left');
+});

@@ -5,6 +5,8 @@
  */
 /** Events one subscriber may have waiting before it is told it fell behind. */
 export const EVENTS_QUEUED_MAX = 10_000;
+/** Events sent in one write at most, so one write stays a few hundred kilobytes. */
+export const EVENTS_PER_WRITE_MAX = 2_000;
 
 export interface QueuedEvent {
   event: string;
@@ -42,6 +44,22 @@ export class SubscriberQueue {
       return;
     }
     this.items.push({ event, data: JSON.stringify(data) });
+  }
+
+  /**
+   * Takes up to `max` queued events as one text/event-stream fragment (`event:` and `data:`
+   * lines, a blank line after each), or '' when none wait. Data is JSON: never a newline.
+   */
+  drain(max: number): string {
+    let text = '';
+    for (let taken = 0; taken < max; taken++) {
+      const item = this.next();
+      if (item === undefined) {
+        break;
+      }
+      text += `event: ${item.event}\ndata: ${item.data}\n\n`;
+    }
+    return text;
   }
 
   next(): QueuedEvent | undefined {
