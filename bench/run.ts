@@ -96,7 +96,7 @@ async function measure(
   }
   if (parts.has('medrec')) {
     log('round medrec (compiling MedRec.sol)');
-    rounds.push(...(await medrecRounds(plan, compileMedRec())));
+    rounds.push(...(await medrecWithRetry(plan, compileMedRec(), problems)));
   }
   problems.push(
     ...rounds.flatMap((round) => {
@@ -120,6 +120,29 @@ async function measure(
     pending: PENDING,
     problems,
   };
+}
+
+/**
+ * The baseline's rounds, run again once if its Hardhat node fails under them: a baseline
+ * that falls over must not cost the whole suite's figures. A second failure is a problem.
+ */
+async function medrecWithRetry(
+  plan: SuitePlan,
+  compiled: ReturnType<typeof compileMedRec>,
+  problems: string[],
+): Promise<RoundResult[]> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await medrecRounds(plan, compiled);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      if (attempt === 2) {
+        problems.push(`medrec: ${reason}`);
+        return [];
+      }
+      log(`  medrec failed (${reason}); running it again`);
+    }
+  }
 }
 
 /** Vault streaming, then the consent decision and FHIR reads on one populated chain. */
