@@ -30,9 +30,6 @@ export const PENDING = [
   'The consent-check and FHIR reads run on an in-process validator (SQLite) that commits ' +
     'nothing while they are timed; the same reads on a node under transaction load are not ' +
     'measured yet.',
-  "Vault upload at 300 MB/s: it is bound by the vault process's CPU (hashing, socket " +
-    'reads and page-cache writes, close to 4 CPU-seconds per GB) and falls short of the ' +
-    'target whenever the two cores are shared; that cost needs cutting further.',
 ];
 
 function best(
