@@ -92,7 +92,8 @@ describe('DirectoryVaultBackend on disk', () => {
   });
 
   for (const directIo of [true, false]) {
-    test(`objects of every size round-trip with direct I/O ${directIo ? 'on' : 'off'}`, async () => {
+    const mode = directIo ? 'on' : 'off';
+    test(`objects of every size round-trip with direct I/O ${mode}`, async () => {
       const directory = join(base, `direct-${directIo}`);
       const backend = await DirectoryVaultBackend.open({
         directory,
