@@ -18,5 +18,5 @@ export * from './keystore.js';
 export * from './request-auth.js';
 export * from './sse.js';
 export * from './transactions.js';
-export * from './verify.js';
 export * from './vault/index.js';
+export * from './verify.js';

@@ -3,12 +3,12 @@
  * so a failing test or a benchmark round can be replayed exactly. Keys derive from the seed;
  * no PHI is generated, only pseudonymous ids and public keys.
  */
-import { toHex } from '../protocol/core/bytes.js';
-import type { Signer } from '../protocol/core/crypto.js';
+
 import { sha256 } from '@noble/hashes/sha2.js';
 import sodium from 'sodium-native';
+import { toHex, utf8 } from '../protocol/core/bytes.js';
+import type { Signer } from '../protocol/core/crypto.js';
 import { signTransaction, type Transaction } from '../protocol/ledger/transaction.js';
-import { utf8 } from '../protocol/core/bytes.js';
 
 /** 32 bytes derived from a seed and a label: a stable stand-in for randomness. */
 export function derivedBytes(seed: string | number, label: string): Uint8Array {

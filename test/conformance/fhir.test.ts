@@ -255,7 +255,9 @@ describe('conformance: the FHIR facade over the Synthea corpus', () => {
       errors.map((e) => e.status),
       [404, 403, 400, 400, 401],
     );
-    errors.forEach((e, i) => validate(e.body, `error ${i}`));
+    errors.forEach((e, i) => {
+      validate(e.body, `error ${i}`);
+    });
     const text = emitted.join('\n');
     const leaked = names.filter((name) => name.length > 3 && text.includes(name));
     assert.deepEqual(leaked, [], 'a Synthea patient name appeared in facade output');

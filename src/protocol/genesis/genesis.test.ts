@@ -1,10 +1,10 @@
 /** Genesis: strict validation with field-naming messages, a stable hash, the demo network. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { toHex } from '../core/bytes.js';
-import { pureCrypto } from '../core/crypto.js';
 import { createEngine } from '../contracts/engine/create-engine.js';
 import { demoTestNetwork } from '../contracts/engine/test-chain.js';
+import { toHex } from '../core/bytes.js';
+import { pureCrypto } from '../core/crypto.js';
 import { decodeGenesis } from './decode.js';
 import { GenesisError } from './errors.js';
 import { genesisHash } from './hash.js';

@@ -3,7 +3,7 @@
  */
 import type { JsonValue } from '../core/canonical.js';
 import type { Crypto } from '../core/crypto.js';
-import { hashOf, type Hash } from '../core/hash.js';
+import { type Hash, hashOf } from '../core/hash.js';
 import type { Transaction } from './transaction.js';
 
 export interface BlockHeader {

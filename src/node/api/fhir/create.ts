@@ -7,10 +7,10 @@
  * chain now holds it.
  */
 import type { AnchorRecordParams } from '../../../protocol/contracts/records/anchor-record.js';
+import { SYSTEM } from './codes.js';
 import { member } from './ledger.js';
 import { FhirError } from './outcome.js';
-import { type ReadContext, READERS } from './resources.js';
-import { SYSTEM } from './codes.js';
+import { READERS, type ReadContext } from './resources.js';
 import type { FhirType, Resource } from './types.js';
 
 type SignedCall = { signer: string; module: string; action: string; args: AnchorRecordParams };

@@ -3,11 +3,11 @@
  * search or create, and turn every failure into an OperationOutcome. What it does not
  * support (history, update, delete, other types, operations) it refuses explicitly.
  */
-import { capabilityStatement, CREATABLE } from './capability.js';
+import { CREATABLE, capabilityStatement } from './capability.js';
 import { instant } from './codes.js';
 import { create } from './create.js';
 import { ALL_OK, CREATED, FhirError, outcome } from './outcome.js';
-import { type ReadContext, READERS } from './resources.js';
+import { READERS, type ReadContext } from './resources.js';
 import { search } from './search.js';
 import {
   FHIR_TYPES,

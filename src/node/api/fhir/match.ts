@@ -31,11 +31,17 @@ export function parseDate(value: string): Range {
   const next = new Date(start);
   if (frac !== undefined) {
     next.setTime(start + 10 ** (3 - (frac.length - 1)));
-  } else if (s !== undefined) next.setTime(start + 1000);
-  else if (mi !== undefined) next.setTime(start + 60_000);
-  else if (d !== undefined) next.setUTCDate(next.getUTCDate() + 1);
-  else if (mo !== undefined) next.setUTCMonth(next.getUTCMonth() + 1);
-  else next.setUTCFullYear(next.getUTCFullYear() + 1);
+  } else if (s !== undefined) {
+    next.setTime(start + 1000);
+  } else if (mi !== undefined) {
+    next.setTime(start + 60_000);
+  } else if (d !== undefined) {
+    next.setUTCDate(next.getUTCDate() + 1);
+  } else if (mo !== undefined) {
+    next.setUTCMonth(next.getUTCMonth() + 1);
+  } else {
+    next.setUTCFullYear(next.getUTCFullYear() + 1);
+  }
   return { prefix, start, end: next.getTime() };
 }
 

@@ -3,7 +3,7 @@
  * is calling, and writes the answer as application/fhir+json with the status its outcome
  * means. Mounted at /fhir/R4; everything FHIR-specific lives in handle().
  */
-import { Hono, type Context } from 'hono';
+import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { handle } from './handle.js';
 import { outcome, statusOf } from './outcome.js';

@@ -6,7 +6,7 @@
 import { referencedId } from './codes.js';
 import { matches } from './match.js';
 import { FhirError } from './outcome.js';
-import { type ReadContext, READERS } from './resources.js';
+import { READERS, type ReadContext } from './resources.js';
 import { INCLUDES, PATIENT_SCOPED, SEARCH_PARAMS, type SearchParam } from './search-params.js';
 import type { Bundle, BundleEntry, FhirRequest, FhirType, Resource } from './types.js';
 

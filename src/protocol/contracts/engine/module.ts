@@ -5,8 +5,8 @@
  */
 import type { JsonValue } from '../../core/canonical.js';
 import type { Hash } from '../../core/hash.js';
-import type { EventAttributes } from '../../ledger/block.js';
 import type { Genesis } from '../../genesis/types.js';
+import type { EventAttributes } from '../../ledger/block.js';
 import type { RequiredParser } from './args.js';
 import type { ResultCode } from './result-codes.js';
 

@@ -3,8 +3,8 @@
  * attach a proof that the key holds that value (or none) at a height.
  */
 import { isHex } from '../../core/bytes.js';
-import type { StateRead } from './module.js';
 import { ENGINE_PARAMS_KEY, nonceKey } from './keys.js';
+import type { StateRead } from './module.js';
 import type { Registry } from './registry.js';
 import type { QueryResult } from './types.js';
 

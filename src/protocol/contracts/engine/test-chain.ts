@@ -5,11 +5,11 @@
  */
 import { fromUtf8, toHex } from '../../core/bytes.js';
 import type { JsonObject, JsonValue } from '../../core/canonical.js';
-import type { Receipt } from '../../ledger/block.js';
 import { type Crypto, type Signer, seedSigner } from '../../core/crypto.js';
-import { type Transaction, signTransaction, transactionHash } from '../../ledger/transaction.js';
 import { createDemoGenesis } from '../../genesis/demo.js';
 import type { Genesis } from '../../genesis/types.js';
+import type { Receipt } from '../../ledger/block.js';
+import { signTransaction, type Transaction, transactionHash } from '../../ledger/transaction.js';
 import { createEngine } from './create-engine.js';
 import { nonceKey } from './keys.js';
 import { MemoryState } from './memory-state.js';

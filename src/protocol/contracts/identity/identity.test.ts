@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pureCrypto, type Signer } from '../../core/crypto.js';
-import type { Receipt } from '../../ledger/block.js';
 import { DEMO_ORGANIZATION_IDS } from '../../genesis/demo.js';
 import type { Genesis } from '../../genesis/types.js';
+import type { Receipt } from '../../ledger/block.js';
 import { demoTestNetwork, namedSigner, publicKeyHex, TestChain } from '../engine/test-chain.js';
 import type { Member, Organization, Proposal, ValidatorSet } from './types.js';
 

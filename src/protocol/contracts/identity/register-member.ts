@@ -3,7 +3,7 @@
  * patient, device or service with its signing and encryption keys. A patient is a
  * pseudonymous id and keys only; display names are for the others.
  */
-import { type ParseResult, fail, object, optional } from '../engine/args.js';
+import { fail, object, optional, type ParseResult } from '../engine/args.js';
 import { type ActionDefinition, failure, OK } from '../engine/module.js';
 import { requireAdmin } from './authorize.js';
 import {

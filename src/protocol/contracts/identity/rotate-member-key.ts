@@ -3,7 +3,7 @@
  * the member's signing key, encryption key, or both. The old signing key is retired at
  * once: from the next transaction on it can sign nothing.
  */
-import { type ParseResult, fail, object, optional } from '../engine/args.js';
+import { fail, object, optional, type ParseResult } from '../engine/args.js';
 import { type ActionDefinition, failure, OK } from '../engine/module.js';
 import { denied, isMemberOrItsAdmin } from './authorize.js';
 import { encryptionKey, memberId, signingKey } from './fields.js';

@@ -3,7 +3,7 @@
  * answer. A patient's records are listed page by page: `patient` gives the count, and
  * `byPatient` one page of record ids (pages hold PATIENT_PAGE_SIZE ids, oldest first).
  */
-import type { QueryDefinition, QueryOutcome, StateRead } from '../engine/module.js';
+import type { QueryDefinition } from '../engine/module.js';
 import { ID_PATTERN } from '../identity/fields.js';
 import { byId, ID_MESSAGE, read } from '../identity/queries.js';
 import {
