@@ -18,17 +18,13 @@ import { toHex } from '../../src/protocol/core/bytes.js';
 import type { Signer } from '../../src/protocol/core/crypto.js';
 import { MedchainClient } from '../../src/sdk/client.js';
 import { records, signRecordStatement } from '../../src/sdk/health.js';
-import { HealthRecords } from '../../src/sdk/health-records.js';
+import { HealthRecords, putVaultObject } from '../../src/sdk/health-records.js';
 import {
   generateParticipantKeys,
   type ParticipantKeys,
   signerFromSeed,
 } from '../../src/sdk/keys.js';
-import {
-  challengeBytes,
-  signRequestHeaders,
-  UNSIGNED_PAYLOAD,
-} from '../../src/sdk/request-auth.js';
+import { challengeBytes } from '../../src/sdk/request-auth.js';
 import { buildTransaction, identity } from '../../src/sdk/transactions.js';
 import { encodeKeyWrap, encryptDocument } from '../../src/sdk/vault/index.js';
 import { adminKeyPath, keystoreSigner } from '../../src/testing/node-process.js';
@@ -146,19 +142,10 @@ async function createDocument(author: Actor, patient: string, text: string) {
     ),
     sha256: nodeSha256,
   });
-  const headers = {
-    'content-type': 'application/octet-stream',
-    ...signRequestHeaders(author.signer, {
-      method: 'PUT',
-      pathAndQuery: '/v1/vault/objects',
-      bodySha256: UNSIGNED_PAYLOAD,
-    }),
-  };
-  const uploaded = nodeUploader({
-    url: `${network.url}/v1/vault/objects`,
-    headers,
+  const uploaded = putVaultObject(nodeUploader, {
+    vaultUrl: network.url,
+    signer: author.signer,
     body: encrypted.ciphertext,
-    sizeBytes: undefined,
   });
   const [stored, done] = await Promise.all([uploaded, encrypted.completion]);
   assert.equal(stored.status, 201, stored.text);

@@ -13,7 +13,8 @@ import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promis
 import { join } from 'node:path';
 import { assert } from '../../protocol/core/assert.js';
 import {
-  AlignedBufferPool,
+  type AlignedBufferPool,
+  directIoPool,
   type FileSink,
   type FileSinkOptions,
   openFileSink,
@@ -47,8 +48,8 @@ export interface DirectoryVaultOptions {
   /** Bytes written between background data syncs of an upload through the page cache. */
   syncEveryBytes?: number;
   /**
-   * Uploads bypass the page cache (O_DIRECT) where the filesystem allows; see file-sink.ts.
-   * false always writes through the page cache.
+   * Uploads and downloads bypass the page cache (O_DIRECT) where the filesystem allows; see
+   * file-sink.ts. false always goes through the page cache.
    */
   directIo?: boolean;
 }
@@ -111,15 +112,12 @@ export class DirectoryVaultBackend implements VaultBackend {
       batchBytes: options.writeBatchBytes ?? WRITE_BATCH_BYTES_DEFAULT,
       syncEveryBytes: options.syncEveryBytes ?? SYNC_EVERY_BYTES_DEFAULT,
     };
-    this.alignedBuffers =
-      options.directIo === false || this.sinkOptions.batchBytes % (64 * 1024) !== 0
-        ? undefined
-        : new AlignedBufferPool(this.sinkOptions.batchBytes, 2 * this.limits.uploadsConcurrentMax);
+    const directIo = options.directIo !== false;
+    // Two staging buffers per upload slot: one filling while the other is written.
+    const uploadBuffers = 2 * this.limits.uploadsConcurrentMax;
+    this.alignedBuffers = directIoPool(this.sinkOptions.batchBytes, uploadBuffers, directIo);
     this.readChunkBytes = options.readChunkBytes ?? READ_CHUNK_BYTES_DEFAULT;
-    this.readBuffers =
-      options.directIo === false || this.readChunkBytes % (64 * 1024) !== 0
-        ? undefined
-        : new AlignedBufferPool(this.readChunkBytes, READS_DIRECT_MAX);
+    this.readBuffers = directIoPool(this.readChunkBytes, READS_DIRECT_MAX, directIo);
   }
 
   /** Creates the layout, drops partial uploads a crash left behind, finishes erasures. */

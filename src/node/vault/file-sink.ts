@@ -39,7 +39,8 @@ export interface FileSink {
 const DIRECT_ALIGNMENT = 4096;
 const WASM_PAGE_BYTES = 64 * 1024;
 
-const isInvalid = (error: unknown) =>
+/** EINVAL: how the kernel refuses O_DIRECT on a filesystem, or an unaligned direct I/O. */
+export const isInvalid = (error: unknown) =>
   error instanceof Error && (error as NodeJS.ErrnoException).code === 'EINVAL';
 
 /** The one piece of WebAssembly used; Node's own type declarations leave it out. */
@@ -89,6 +90,20 @@ export class AlignedBufferPool {
   release(buffer: Uint8Array): void {
     this.free.push(buffer);
   }
+}
+
+/**
+ * A pool for direct I/O in pieces of `bufferBytes`, or undefined when direct I/O is turned
+ * off or that size cannot be carved from wasm pages: the file then goes through the cache.
+ */
+export function directIoPool(
+  bufferBytes: number,
+  count: number,
+  enabled: boolean,
+): AlignedBufferPool | undefined {
+  return enabled && bufferBytes % WASM_PAGE_BYTES === 0
+    ? new AlignedBufferPool(bufferBytes, count)
+    : undefined;
 }
 
 /** Opens `path` (which must not exist) for writing, direct where possible. */
@@ -265,8 +280,7 @@ class BufferedSink implements FileSink {
     if (this.unsyncedBytes >= this.options.syncEveryBytes) {
       this.unsyncedBytes = 0;
       await this.syncing;
-      const written = this.writing;
-      this.syncing = written.then(() => this.handle.datasync());
+      this.syncing = this.writing.then(() => this.handle.datasync());
     }
   }
 

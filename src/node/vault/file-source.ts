@@ -9,15 +9,13 @@
  */
 import { constants } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
-import type { AlignedBufferPool } from './file-sink.js';
+import { assert } from '../../protocol/core/assert.js';
+import { type AlignedBufferPool, isInvalid } from './file-sink.js';
 
 export interface OpenedFile {
   sizeBytes: number;
   body: ReadableStream<Uint8Array>;
 }
-
-const isInvalid = (error: unknown) =>
-  error instanceof Error && (error as NodeJS.ErrnoException).code === 'EINVAL';
 
 /**
  * Opens `path` for one sequential read; throws what open throws (ENOENT for a missing file).
@@ -29,13 +27,13 @@ export async function openFileSource(
   pool: AlignedBufferPool | undefined,
 ): Promise<OpenedFile> {
   const direct = constants.O_DIRECT;
-  const buffer =
-    direct === undefined || pool?.bufferBytes !== chunkBytes ? undefined : pool.acquire();
-  if (pool !== undefined && buffer !== undefined) {
+  assert(pool === undefined || pool.bufferBytes === chunkBytes, 'file source: pool buffer size');
+  const buffer = direct === undefined ? undefined : pool?.acquire();
+  if (pool !== undefined && direct !== undefined && buffer !== undefined) {
     try {
-      const handle = await open(path, constants.O_RDONLY | direct!);
-      const { size } = await handle.stat();
-      return { sizeBytes: size, body: fileStream(handle, chunkBytes, buffer, pool) };
+      const handle = await open(path, constants.O_RDONLY | direct);
+      const sizeBytes = await sizeOrClose(handle);
+      return { sizeBytes, body: fileStream(handle, chunkBytes, buffer, pool) };
     } catch (error) {
       pool.release(buffer);
       if (!isInvalid(error)) {
@@ -44,8 +42,16 @@ export async function openFileSource(
     }
   }
   const handle = await open(path, 'r');
-  const { size } = await handle.stat();
-  return { sizeBytes: size, body: fileStream(handle, chunkBytes) };
+  return { sizeBytes: await sizeOrClose(handle), body: fileStream(handle, chunkBytes) };
+}
+
+async function sizeOrClose(handle: FileHandle): Promise<number> {
+  try {
+    return (await handle.stat()).size;
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
 }
 
 /**
