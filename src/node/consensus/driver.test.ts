@@ -12,11 +12,13 @@ import { after, before, describe, it } from 'node:test';
 import {
   createMemoryConsortium,
   type MemoryConsortium,
+  type MemoryValidator,
   TEST_CHAIN_ID,
 } from '../../testing/memory-node.js';
 import { waitFor } from '../../testing/node-process.js';
 import { registrationWorkload } from '../../testing/workload.js';
 import { sodiumSigner } from '../crypto/index.js';
+import { decodePacket, encodePacket } from './wire.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'medchain-driver-'));
 let consortium: MemoryConsortium;
@@ -86,6 +88,60 @@ describe('consensus driver, four validators in one process', () => {
     await waitFor(() => payer.store.latestHeight() >= target, 20_000);
     assert.ok(committedEverywhere(hashes));
     assertAgreement();
+  });
+
+  it('sends a peer seen behind the block only if it is still behind a moment later', async () => {
+    const [hospital, , payer, pharmacy] = consortium.validators;
+    const helper = hospital!;
+    const blocksSent: Array<{ to: string; height: number }> = [];
+    const send = helper.transport.send.bind(helper.transport);
+    helper.transport.send = (peer, payload) => {
+      const decoded = decodePacket(payload);
+      if (decoded.ok && decoded.packet.kind === 'block') {
+        blocksSent.push({ to: peer, height: decoded.packet.certificate.height });
+      }
+      return send(peer, payload);
+    };
+    await waitFor(() => helper.store.latestHeight() >= 3, 10_000);
+    const lateVote = (from: MemoryValidator, height: number) =>
+      encodePacket({
+        kind: 'consensus',
+        message: {
+          type: 'prevote',
+          height,
+          round: 0,
+          blockHash: null,
+          validator: from.transport.localPeer,
+          signature: '00'.repeat(64),
+        },
+      });
+    const deliver = (from: MemoryValidator, payload: Uint8Array) =>
+      (helper.transport as unknown as { receive(from: string, p: Uint8Array): void }).receive(
+        from.transport.localPeer,
+        payload,
+      );
+    try {
+      // The pharmacy is running: its own messages for later heights reach the helper before
+      // the delay is over, so its late vote does not cost it a block.
+      deliver(pharmacy!, lateVote(pharmacy!, helper.store.latestHeight() - 1));
+      // The payer is down: nothing newer comes from it, so it is sent the block.
+      await payer!.crash();
+      const behind = helper.store.latestHeight() - 1;
+      deliver(payer!, lateVote(payer!, behind));
+      await waitFor(() => blocksSent.some((sent) => sent.to === payer!.transport.localPeer), 5_000);
+      assert.deepEqual(
+        blocksSent.find((sent) => sent.to === payer!.transport.localPeer)?.height,
+        behind,
+      );
+      assert.equal(
+        blocksSent.filter((sent) => sent.to === pharmacy!.transport.localPeer).length,
+        0,
+        'a peer that caught up by itself was sent a block',
+      );
+    } finally {
+      helper.transport.send = send;
+      await payer!.start();
+    }
   });
 
   it('disconnects a peer whose packet does not decode', async () => {
