@@ -1,0 +1,83 @@
+/**
+ * The node's state tree cache: one node per path, the newest. Paths rewritten by every
+ * block must not push out the nodes of paths written long ago, and old versions must still
+ * read (from the store) exactly as they were.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { WriteSet } from '../../protocol/contracts/engine/types.js';
+import type { Bytes } from '../../protocol/core/bytes.js';
+import { utf8 } from '../../protocol/core/bytes.js';
+import { INTERNAL_TAG } from '../../protocol/state/node-codec.js';
+import { verifyStateProof } from '../../protocol/state/verify-state-proof.js';
+import { sodiumCrypto } from '../crypto/index.js';
+import { nodeStateTree } from './state-tree-adapter.js';
+
+const crypto = sodiumCrypto;
+
+function setup(cacheEntries: number) {
+  const saved = new Map<string, Bytes>();
+  let internalReads = 0;
+  const store = {
+    treeNode(id: string): Bytes | undefined {
+      const node = saved.get(id);
+      if (node?.[0] === INTERNAL_TAG) {
+        internalReads++;
+      }
+      return node;
+    },
+  };
+  const tree = nodeStateTree(crypto, store, cacheEntries);
+  const roots: string[] = [];
+  const commit = (version: number, writes: WriteSet) => {
+    const { root, nodes } = tree.commit(version, writes);
+    for (const [id, node] of nodes) {
+      saved.set(id, node.slice());
+    }
+    tree.persisted(nodes);
+    roots[version] = root;
+  };
+  return { tree, commit, roots, internalReads: () => internalReads };
+}
+
+const writes = (keys: string[], tag: string): WriteSet =>
+  new Map(keys.map((key) => [key, utf8(`${key}=${tag}`)]));
+
+describe('state tree node cache', () => {
+  it('keeps the nodes of quiet paths while busy paths are rewritten block after block', () => {
+    // Room for every internal node of this tree once, not for the copies 30 blocks make.
+    const { commit, internalReads } = setup(256);
+    const quiet = Array.from({ length: 300 }, (_, i) => `quiet/${i}`);
+    const busy = Array.from({ length: 40 }, (_, i) => `busy/${i}`);
+    commit(0, writes([...quiet, ...busy], '0'));
+    for (let version = 1; version <= 30; version++) {
+      commit(version, writes(busy, String(version)));
+    }
+    const before = internalReads();
+    commit(31, writes(quiet.slice(0, 60), 'changed'));
+    assert.equal(internalReads() - before, 0, 'quiet paths were pushed out by superseded copies');
+  });
+
+  it('still proves old versions, reading them from the store', () => {
+    const { tree, commit, roots } = setup(16);
+    const keys = Array.from({ length: 50 }, (_, i) => `member/${i}`);
+    commit(0, writes(keys, 'old'));
+    for (let version = 1; version <= 5; version++) {
+      commit(version, writes(keys.slice(0, 10), `v${version}`));
+    }
+    const { value, proof } = tree.prove(0, 'member/3');
+    assert.deepEqual(value, utf8('member/3=old'));
+    assert.ok(verifyStateProof(crypto, { root: roots[0]!, key: 'member/3', value, proof }));
+    const latest = tree.prove(5, 'member/3');
+    assert.deepEqual(latest.value, utf8('member/3=v5'));
+    const { value: latestValue, proof: latestProof } = latest;
+    assert.ok(
+      verifyStateProof(crypto, {
+        root: roots[5]!,
+        key: 'member/3',
+        value: latestValue,
+        proof: latestProof,
+      }),
+    );
+  });
+});
