@@ -7,7 +7,7 @@ import type { Bytes } from '../../protocol/core/bytes.js';
 import type { Crypto } from '../../protocol/core/crypto.js';
 import type { StateCommitment } from '../../protocol/ledger/build-block.js';
 import { applyWrites } from '../../protocol/state/apply-writes.js';
-import { INTERNAL_TAG } from '../../protocol/state/node-codec.js';
+import { INTERNAL_TAG, parseNodeId } from '../../protocol/state/node-codec.js';
 import { proveKey } from '../../protocol/state/prove-key.js';
 import type { StateProof, StateWrite } from '../../protocol/state/types.js';
 import type { ChainStore } from '../storage/chain-store.js';
@@ -37,7 +37,8 @@ export interface NodeStateTree extends StateCommitment {
 const NODE_CACHE_ENTRIES = 65_536;
 
 interface CachedNode {
-  version: string;
+  id: string;
+  version: number;
   node: Bytes;
 }
 
@@ -48,13 +49,11 @@ export function nodeStateTree(
 ): NodeStateTree {
   const cache = new Map<string, CachedNode>();
   const remember = (id: string, node: Bytes) => {
-    const slash = id.indexOf('/');
-    const path = id.slice(slash + 1);
-    const version = id.slice(0, slash);
+    const { version, path } = parseNodeId(id);
     const held = cache.get(path);
     if (held !== undefined) {
       // Only a newer version replaces a path's node; re-inserting moves it to the back.
-      if (Number(held.version) > Number(version)) {
+      if (held.version > version) {
         return;
       }
       cache.delete(path);
@@ -67,13 +66,12 @@ export function nodeStateTree(
         }
       }
     }
-    cache.set(path, { version, node });
+    cache.set(path, { id, version, node });
   };
   const nodes = {
     getNode(id: string): Bytes | undefined {
-      const slash = id.indexOf('/');
-      const held = cache.get(id.slice(slash + 1));
-      if (held !== undefined && held.version.length === slash && id.startsWith(held.version)) {
+      const held = cache.get(parseNodeId(id).path);
+      if (held?.id === id) {
         return held.node;
       }
       const loaded = store.treeNode(id);

@@ -30,6 +30,13 @@ export function nodeId(version: StateVersion, path: string): NodeId {
   return `${version}/${path}`;
 }
 
+/** The version and path a node id names: the inverse of nodeId. */
+export function parseNodeId(id: NodeId): { version: StateVersion; path: string } {
+  const slash = id.indexOf('/');
+  assert(slash > 0, 'state node id: no version');
+  return { version: Number(id.slice(0, slash)), path: id.slice(slash + 1) };
+}
+
 export function keyHashOf(crypto: Crypto, key: string): Bytes {
   return crypto.sha256(utf8(key));
 }
