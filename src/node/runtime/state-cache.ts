@@ -83,10 +83,11 @@ export class StateCache implements StateReader {
    */
   apply(writes: WriteSet): void {
     const filter = this.filter;
+    const owned = ownCopies(writes);
     for (const [key, value] of writes) {
       this.entries.delete(key);
       this.decodedValues.delete(key);
-      this.remember(key, value);
+      this.remember(key, value === null ? null : owned.get(key)!);
       if (value !== null) {
         filter?.add(key);
       }
@@ -113,6 +114,28 @@ export class StateCache implements StateReader {
     }
     this.entries.set(key, value);
   }
+}
+
+/**
+ * The block's values copied into one buffer. The written arrays are views into shared
+ * arenas; kept for long one by one, each would pin a whole slab of other, dead bytes.
+ */
+function ownCopies(writes: WriteSet): Map<string, Bytes> {
+  let total = 0;
+  for (const value of writes.values()) {
+    total += value?.length ?? 0;
+  }
+  const buffer = new Uint8Array(total);
+  const copies = new Map<string, Bytes>();
+  let offset = 0;
+  for (const [key, value] of writes) {
+    if (value !== null) {
+      buffer.set(value, offset);
+      copies.set(key, buffer.subarray(offset, offset + value.length));
+      offset += value.length;
+    }
+  }
+  return copies;
 }
 
 /** A filter holding every key the scan visits, sized for at least `expectedKeys`. */

@@ -6,8 +6,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import canonicalizeReference from 'canonicalize';
 import fc from 'fast-check';
-import { toHex } from './bytes.js';
-import { CanonicalEncodingError, canonicalBytes, canonicalize } from './canonical.js';
+import { toHex, utf8 } from './bytes.js';
+import {
+  CanonicalEncodingError,
+  canonicalBytes,
+  canonicalBytesAfter,
+  canonicalize,
+} from './canonical.js';
 
 /** RFC 8785 appendix B: IEEE 754 bit patterns and their required serialization. */
 const APPENDIX_B: [string, string][] = [
@@ -125,6 +130,16 @@ describe('canonical: differential against the canonicalize package', () => {
     );
   });
 
+  it('writes the same UTF-8 bytes as encoding the reference string', () => {
+    const json = fc.jsonValue({ maxDepth: 4, stringUnit: 'binary' });
+    fc.assert(
+      fc.property(json, (value) => {
+        assert.deepEqual(canonicalBytes(value), utf8(canonicalizeReference(value)!));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it('is stable: parsing canonical output and encoding again changes nothing', () => {
     fc.assert(
       fc.property(fc.jsonValue({ maxDepth: 4 }), (value) => {
@@ -132,5 +147,40 @@ describe('canonical: differential against the canonicalize package', () => {
         assert.equal(canonicalize(JSON.parse(once)), once);
       }),
     );
+  });
+});
+
+describe('canonical: the arrays it returns', () => {
+  it('are independent: later encodings leave earlier results as they were', () => {
+    const first = canonicalBytes({ id: 'first', n: 1 });
+    const copy = Uint8Array.from(first);
+    for (let i = 0; i < 2_000; i++) {
+      canonicalBytes({ filler: 'x'.repeat(i % 300), i });
+    }
+    assert.deepEqual(first, copy);
+  });
+
+  it('put a prefix first when asked, as one array', () => {
+    const prefix = utf8('medchain:tx:v1\n');
+    const bytes = canonicalBytesAfter(prefix, { b: 2, a: 1 });
+    assert.equal(new TextDecoder().decode(bytes), 'medchain:tx:v1\n{"a":1,"b":2}');
+  });
+
+  it('stay correct when a getter encodes while an encoding is under way', () => {
+    const inner = { z: [1, 2, 3] };
+    const outer = {
+      get a() {
+        return toHex(canonicalBytes(inner));
+      },
+      b: 'after',
+    };
+    const expected = `{"a":"${toHex(utf8('{"z":[1,2,3]}'))}","b":"after"}`;
+    assert.equal(canonicalize(outer), expected);
+  });
+
+  it('hold values larger than the shared buffer', () => {
+    const large = { text: 'é'.repeat(200_000), list: Array.from({ length: 5_000 }, (_, i) => i) };
+    assert.deepEqual(canonicalBytes(large), utf8(canonicalizeReference(large)!));
+    assert.deepEqual(canonicalBytes({ small: true }), utf8('{"small":true}'));
   });
 });

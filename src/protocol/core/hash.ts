@@ -2,8 +2,8 @@
  * Domain-separated hashing. Every hashed structure has its own tag so that bytes valid
  * as one kind of object can never be replayed as another (a transaction as a vote, say).
  */
-import { type Bytes, concatBytes, toHex, utf8 } from './bytes.js';
-import { canonicalBytes } from './canonical.js';
+import { type Bytes, toHex, utf8 } from './bytes.js';
+import { canonicalBytesAfter } from './canonical.js';
 import type { Crypto } from './crypto.js';
 
 export type Hash = string & { readonly __brand: 'Hash' };
@@ -29,7 +29,7 @@ const DOMAIN_BYTES: Record<Domain, Bytes> = {
 
 /** The bytes that are hashed and signed for a structure of kind `domain`. */
 export function domainBytes(domain: Domain, value: unknown): Bytes {
-  return concatBytes(DOMAIN_BYTES[domain], canonicalBytes(value));
+  return canonicalBytesAfter(DOMAIN_BYTES[domain], value);
 }
 
 export function hashOf(crypto: Crypto, domain: Domain, value: unknown): Hash {

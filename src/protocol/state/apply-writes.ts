@@ -8,10 +8,10 @@
  * does not depend on write order or on history.
  */
 import { assert } from '../core/assert.js';
+import { ByteArena } from '../core/byte-arena.js';
 import { type Bytes, compareBytes, toHex, utf8 } from '../core/bytes.js';
 import type { Crypto } from '../core/crypto.js';
 import type { Hash } from '../core/hash.js';
-import { ByteArena } from './byte-arena.js';
 import { ChildTable } from './child-table.js';
 import { loadRoot } from './load-root.js';
 import {

@@ -4,8 +4,8 @@
  * rewriting a path allocates only the new node. One table is reused per tree depth.
  */
 import { assert } from '../core/assert.js';
+import type { ByteArena } from '../core/byte-arena.js';
 import type { Bytes } from '../core/bytes.js';
-import type { ByteArena } from './byte-arena.js';
 import {
   childMaskOf,
   HASH_BYTES,

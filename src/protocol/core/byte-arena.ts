@@ -4,8 +4,8 @@
  * every one, which cost more than hashing them. Arrays handed out are views: a consumer
  * that keeps one must not assume it owns the whole underlying buffer.
  */
-import { assert } from '../core/assert.js';
-import type { Bytes } from '../core/bytes.js';
+import { assert } from './assert.js';
+import type { Bytes } from './bytes.js';
 
 export const ARENA_SLAB_BYTES = 1 << 16;
 
