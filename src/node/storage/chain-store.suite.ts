@@ -136,6 +136,20 @@ export function runChainStoreSuite(name: string, factory: ChainStoreFactory): vo
       store.close();
     });
 
+    test('values and nodes given as views of a larger buffer store only their own bytes', () => {
+      // Encoders hand out views into shared arenas; the store must honour offset and length.
+      const store = factory.create();
+      genesis(store);
+      const arena = utf8('xxxx"view-value"yyyy-node-bytes-zzzz');
+      const block = batch(1, 1);
+      block.state = new Map([['k/view', arena.subarray(4, 16)]]);
+      block.treeNodes = [['1/', arena.subarray(20, 31)]];
+      store.commitBlock(block);
+      assertBytes(store.stateValue('k/view'), utf8('"view-value"'));
+      assertBytes(store.treeNode('1/'), utf8('-node-bytes'));
+      store.close();
+    });
+
     test('the state keys visited are exactly the live ones', () => {
       const store = factory.create();
       genesis(store);

@@ -300,11 +300,11 @@ export class SqliteChainStore implements ChainStore {
       if (value === null) {
         this.statements.deleteState.run(key);
       } else {
-        this.statements.setState.run(key, asBuffer(value));
+        this.statements.setState.run(key, value);
       }
     }
     for (const [id, node] of treeNodes) {
-      this.statements.insertTreeNode.run(id, asBuffer(node));
+      this.statements.insertTreeNode.run(id, node);
     }
   }
 
@@ -319,10 +319,6 @@ export class SqliteChainStore implements ChainStore {
 }
 
 /** better-sqlite3 binds Buffers, not plain Uint8Arrays; wrap without copying. */
-function asBuffer(bytes: Bytes): Buffer {
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-}
-
 function decodeTransactionRow(row: TransactionRow): StoredTransaction {
   return {
     hash: toHex(row.hash),
