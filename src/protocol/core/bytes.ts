@@ -40,13 +40,21 @@ function nibble(code: number): number {
 export function fromHex(text: string): Bytes {
   assert(text.length % 2 === 0, 'hex: odd length');
   const out = new Uint8Array(text.length / 2);
-  for (let i = 0; i < out.length; i++) {
+  hexInto(text, out, 0);
+  return out;
+}
+
+/** Decodes lowercase hex into `target` at `offset`, for callers that reuse one buffer. */
+export function hexInto(text: string, target: Bytes, offset: number): void {
+  assert(text.length % 2 === 0, 'hex: odd length');
+  const length = text.length / 2;
+  assert(offset + length <= target.length, 'hex: target too short');
+  for (let i = 0; i < length; i++) {
     const high = nibble(text.charCodeAt(i * 2));
     const low = nibble(text.charCodeAt(i * 2 + 1));
     assert(high >= 0 && low >= 0, 'hex: invalid digit');
-    out[i] = (high << 4) | low;
+    target[offset + i] = (high << 4) | low;
   }
-  return out;
 }
 
 const encoder = new TextEncoder();

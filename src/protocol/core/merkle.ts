@@ -73,6 +73,26 @@ export function hashLeaves(crypto: Crypto, leaves: readonly Bytes[]): Bytes[] {
   return out;
 }
 
+/**
+ * Leaf hashes of `count` leaves of `length` bytes each, which `fill` writes one after
+ * another into the same scratch buffer at `offset`: no array per leaf.
+ */
+export function hashFixedLeaves(
+  crypto: Crypto,
+  count: number,
+  length: number,
+  fill: (index: number, target: Bytes, offset: number) => void,
+): Bytes[] {
+  const scratch = new Uint8Array(length + 1);
+  scratch[0] = LEAF_PREFIX;
+  const out: Bytes[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    fill(i, scratch, 1);
+    out[i] = crypto.sha256(scratch);
+  }
+  return out;
+}
+
 /** MTH(D[n]) over raw leaf data. */
 export function merkleRoot(crypto: Crypto, leaves: readonly Bytes[]): Bytes {
   return merkleRootOfLeafHashes(crypto, hashLeaves(crypto, leaves));

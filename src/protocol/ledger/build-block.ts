@@ -15,9 +15,9 @@ import { assert } from '../core/assert.js';
 import { type Bytes, toHex } from '../core/bytes.js';
 import { canonicalBytes } from '../core/canonical.js';
 import type { Crypto } from '../core/crypto.js';
-import { hashLeaves, merkleRootOfLeafHashes } from '../core/merkle.js';
+import { hashFixedLeaves, hashLeaves, merkleRootOfLeafHashes } from '../core/merkle.js';
 import type { BlockHeader, Receipt } from './block.js';
-import { transactionLeaf } from './transaction.js';
+import { TRANSACTION_LEAF_BYTES, writeTransactionLeaf } from './transaction.js';
 
 /** Commits a block's writes into the authenticated state; the node adapts the state tree. */
 export interface StateCommitment {
@@ -73,15 +73,20 @@ export function buildBlock(deps: BuildDependencies, input: BlockInput): BuiltBlo
   return { header, receipts: execution.receipts, writes: execution.writes, treeNodes: state.nodes };
 }
 
-export function transactionLeaves(transactions: readonly ExecutedTransaction[]): Bytes[] {
-  return transactions.map((entry) => transactionLeaf(entry.hash, entry.transaction.signature));
-}
-
 export function transactionsRoot(
   crypto: Crypto,
   transactions: readonly ExecutedTransaction[],
 ): string {
-  return toHex(merkleRootOfLeafHashes(crypto, hashLeaves(crypto, transactionLeaves(transactions))));
+  const leafHashes = hashFixedLeaves(
+    crypto,
+    transactions.length,
+    TRANSACTION_LEAF_BYTES,
+    (index, target, offset) => {
+      const entry = transactions[index]!;
+      writeTransactionLeaf(entry.hash, entry.transaction.signature, target, offset);
+    },
+  );
+  return toHex(merkleRootOfLeafHashes(crypto, leafHashes));
 }
 
 export function resultsRoot(crypto: Crypto, receipts: readonly Receipt[]): string {

@@ -2,7 +2,8 @@
  * Transactions: the wire shape, strict decoding from untrusted JSON, the bytes that are
  * signed, and the transaction hash. See docs/spec/transaction.md.
  */
-import { type Bytes, concatBytes, fromHex, isHex, toHex } from '../core/bytes.js';
+import { assert } from '../core/assert.js';
+import { type Bytes, fromHex, hexInto, isHex, toHex } from '../core/bytes.js';
 import type { JsonObject } from '../core/canonical.js';
 import { canonicalBytes } from '../core/canonical.js';
 import type { Crypto, Signer } from '../core/crypto.js';
@@ -174,9 +175,25 @@ export function transactionHash(crypto: Crypto, transaction: UnsignedTransaction
   return toHex(crypto.sha256(signingBytes(transaction))) as Hash;
 }
 
-/** The Merkle leaf that commits a block to this transaction: hash then signature, 96 bytes. */
+/** The Merkle leaf that commits a block to this transaction: hash then signature. */
+export const TRANSACTION_LEAF_BYTES = 96;
+
 export function transactionLeaf(hash: string, signature: string): Bytes {
-  return concatBytes(fromHex(hash), fromHex(signature));
+  const leaf = new Uint8Array(TRANSACTION_LEAF_BYTES);
+  writeTransactionLeaf(hash, signature, leaf, 0);
+  return leaf;
+}
+
+/** The leaf written into a caller's buffer: a block root reuses one for every leaf. */
+export function writeTransactionLeaf(
+  hash: string,
+  signature: string,
+  target: Bytes,
+  offset: number,
+): void {
+  assert(hash.length === 64 && signature.length === 128, 'transaction leaf: bad lengths');
+  hexInto(hash, target, offset);
+  hexInto(signature, target, offset + 32);
 }
 
 export function encodedSize(transaction: Transaction): number {
