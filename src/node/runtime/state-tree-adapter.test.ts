@@ -8,26 +8,28 @@ import { describe, it } from 'node:test';
 import type { WriteSet } from '../../protocol/contracts/engine/types.js';
 import type { Bytes } from '../../protocol/core/bytes.js';
 import { utf8 } from '../../protocol/core/bytes.js';
-import { INTERNAL_TAG } from '../../protocol/state/node-codec.js';
+import { INTERNAL_TAG, parseNodeId } from '../../protocol/state/node-codec.js';
 import { verifyStateProof } from '../../protocol/state/verify-state-proof.js';
 import { sodiumCrypto } from '../crypto/index.js';
 import { nodeStateTree } from './state-tree-adapter.js';
 
 const crypto = sodiumCrypto;
 
-function setup(cacheEntries: number) {
+function setup(cachedLevels: number) {
   const saved = new Map<string, Bytes>();
   let internalReads = 0;
+  const readPaths: string[] = [];
   const store = {
     treeNode(id: string): Bytes | undefined {
       const node = saved.get(id);
       if (node?.[0] === INTERNAL_TAG) {
         internalReads++;
+        readPaths.push(parseNodeId(id).path);
       }
       return node;
     },
   };
-  const tree = nodeStateTree(crypto, store, cacheEntries);
+  const tree = nodeStateTree(crypto, store, cachedLevels);
   const roots: string[] = [];
   const commit = (version: number, writes: WriteSet) => {
     const { root, nodes } = tree.commit(version, writes);
@@ -37,7 +39,7 @@ function setup(cacheEntries: number) {
     tree.persisted(nodes);
     roots[version] = root;
   };
-  return { tree, commit, roots, internalReads: () => internalReads };
+  return { tree, commit, roots, internalReads: () => internalReads, readPaths };
 }
 
 const writes = (keys: string[], tag: string): WriteSet =>
@@ -45,8 +47,8 @@ const writes = (keys: string[], tag: string): WriteSet =>
 
 describe('state tree node cache', () => {
   it('keeps the nodes of quiet paths while busy paths are rewritten block after block', () => {
-    // Room for every internal node of this tree once, not for the copies 30 blocks make.
-    const { commit, internalReads } = setup(256);
+    // Levels enough for every internal node of this tree.
+    const { commit, internalReads } = setup(4);
     const quiet = Array.from({ length: 300 }, (_, i) => `quiet/${i}`);
     const busy = Array.from({ length: 40 }, (_, i) => `busy/${i}`);
     commit(0, writes([...quiet, ...busy], '0'));
@@ -58,8 +60,28 @@ describe('state tree node cache', () => {
     assert.equal(internalReads() - before, 0, 'quiet paths were pushed out by superseded copies');
   });
 
+  it('keeps the upper levels whatever the size of the state, and reads only deeper nodes', () => {
+    // Two cached levels hold at most 17 nodes; 3,000 keys make hundreds of internal nodes
+    // below them. Writes all over the tree must still never read the top two levels.
+    const { commit, readPaths } = setup(2);
+    const keys = Array.from({ length: 3_000 }, (_, i) => `member/${i}`);
+    commit(0, writes(keys, '0'));
+    for (let version = 1; version <= 10; version++) {
+      commit(
+        version,
+        writes(
+          keys.filter((_, i) => i % 10 === version - 1),
+          String(version),
+        ),
+      );
+    }
+    assert.ok(readPaths.length > 0, 'the deeper levels come from the store');
+    const shallow = readPaths.filter((path) => path.length < 2);
+    assert.deepEqual(shallow, [], 'an upper-level node was read from the store');
+  });
+
   it('still proves old versions, reading them from the store', () => {
-    const { tree, commit, roots } = setup(16);
+    const { tree, commit, roots } = setup(1);
     const keys = Array.from({ length: 50 }, (_, i) => `member/${i}`);
     commit(0, writes(keys, 'old'));
     for (let version = 1; version <= 5; version++) {

@@ -23,18 +23,24 @@ export interface NodeStateTree extends StateCommitment {
 }
 
 /**
- * Recent internal tree nodes kept in memory: each block walks the paths the previous ones
- * wrote. Leaves are not kept: a leaf is read again only when a later write lands in its
- * slot, rarely soon, and leaves carry their values, so they would crowd out the internal
- * nodes every write needs.
+ * Internal tree nodes kept in memory: every write walks from the root, so the upper levels
+ * are read by every block. Leaves are not kept: a leaf is read again only when a later
+ * write lands in its slot, rarely soon, and leaves carry their values.
  *
- * The cache holds one node per path, the newest: a block rewrites the nodes on the paths it
- * touches, and the versions it supersedes are read again only by proofs of old versions
- * (which go to the store). Keyed by node id, the superseded copies filled the cache, and
- * with a few hundred thousand keys a quarter of the internal nodes a block needed were
- * missing (0.23 store reads per transaction in the pipeline bench).
+ * The cache holds every internal node of the top CACHED_LEVELS levels, the newest version
+ * of each path, and nothing deeper. A 16-ary tree has at most (16^L - 1) / 15 nodes in its
+ * top L levels, so memory is bounded by the shape, not by the state: 69,905 nodes for five
+ * levels, which a million keys fill. A cache bounded by count instead, oldest out first,
+ * let the deepest nodes (each read about once) push out the upper ones every write needs:
+ * in the pipeline bench its store reads grew from 0.6 to 2.0 per transaction between the
+ * first 50,000 transactions and the 400,000th.
+ *
+ * The versions a block supersedes are read again only by proofs of old versions, which go
+ * to the store.
  */
-const NODE_CACHE_ENTRIES = 65_536;
+export const CACHED_LEVELS = 5;
+/** Superseded bytes tolerated beyond the live ones before the cache is compacted. */
+const COMPACTION_SLACK_BYTES = 16 * 1024 * 1024;
 
 interface CachedNode {
   id: string;
@@ -45,28 +51,40 @@ interface CachedNode {
 export function nodeStateTree(
   crypto: Crypto,
   store: Pick<ChainStore, 'treeNode'>,
-  cacheEntries = NODE_CACHE_ENTRIES,
+  cachedLevels = CACHED_LEVELS,
 ): NodeStateTree {
   const cache = new Map<string, CachedNode>();
+  // Bytes of the nodes cached, and of the buffers they were copied into since the last
+  // compaction: the difference is superseded nodes kept alive by their slab.
+  let liveBytes = 0;
+  let slabBytes = 0;
   const remember = (id: string, node: Bytes) => {
     const { version, path } = parseNodeId(id);
-    const held = cache.get(path);
-    if (held !== undefined) {
-      // Only a newer version replaces a path's node; re-inserting moves it to the back.
-      if (held.version > version) {
-        return;
-      }
-      cache.delete(path);
-    } else if (cache.size >= cacheEntries) {
-      let evict = Math.max(1, cacheEntries >> 3);
-      for (const oldest of cache.keys()) {
-        cache.delete(oldest);
-        if (--evict === 0) {
-          break;
-        }
-      }
+    if (path.length >= cachedLevels) {
+      return;
     }
-    cache.set(path, { id, version, node });
+    const held = cache.get(path);
+    // Only a newer version replaces a path's node.
+    if (held === undefined || held.version <= version) {
+      liveBytes += node.length - (held?.node.length ?? 0);
+      cache.set(path, { id, version, node });
+    }
+  };
+  /**
+   * Copies every cached node into one new buffer. Each block's nodes share a slab, and a
+   * slab stays alive until its last node is superseded, which for the deepest cached level
+   * can take hundreds of blocks: without this the slabs grew past 300 MiB in the pipeline
+   * bench's 400,000 transactions, against some 20 MiB of live nodes.
+   */
+  const compact = () => {
+    const slab = new Uint8Array(liveBytes);
+    let offset = 0;
+    for (const held of cache.values()) {
+      slab.set(held.node, offset);
+      held.node = slab.subarray(offset, offset + held.node.length);
+      offset += held.node.length;
+    }
+    slabBytes = liveBytes;
   };
   const nodes = {
     getNode(id: string): Bytes | undefined {
@@ -94,23 +112,27 @@ export function nodeStateTree(
     persisted(written: ReadonlyArray<readonly [string, Bytes]>) {
       // Node bytes may be views into the block's scratch arena: keep copies, never those
       // views. One copy per block rather than per node: an ArrayBuffer per 200-byte node
-      // cost more than the copying. A slab is freed once every node in it has been evicted
-      // or superseded; eviction goes oldest write first, so slabs live a few blocks (about
-      // 12 MiB of slack in the pipeline bench after 100,000 registrations).
+      // cost more than the copying. A slab is freed once every node in it has been
+      // superseded, which for the top levels takes a few blocks.
+      const kept: Array<readonly [string, Bytes]> = [];
       let total = 0;
-      for (const [, node] of written) {
-        if (node[0] === INTERNAL_TAG) {
+      for (const entry of written) {
+        const [id, node] = entry;
+        if (node[0] === INTERNAL_TAG && parseNodeId(id).path.length < cachedLevels) {
+          kept.push(entry);
           total += node.length;
         }
       }
       const slab = new Uint8Array(total);
       let offset = 0;
-      for (const [id, node] of written) {
-        if (node[0] === INTERNAL_TAG) {
-          slab.set(node, offset);
-          remember(id, slab.subarray(offset, offset + node.length));
-          offset += node.length;
-        }
+      for (const [id, node] of kept) {
+        slab.set(node, offset);
+        remember(id, slab.subarray(offset, offset + node.length));
+        offset += node.length;
+      }
+      slabBytes += total;
+      if (slabBytes > 2 * liveBytes + COMPACTION_SLACK_BYTES) {
+        compact();
       }
     },
     prove(version: number, key: string) {
