@@ -15,7 +15,7 @@ import { nodeStateTree } from './state-tree-adapter.js';
 
 const crypto = sodiumCrypto;
 
-function setup(cachedLevels: number) {
+function setup(cachedLevels: number, deepEntries = 32_768) {
   const saved = new Map<string, Bytes>();
   let internalReads = 0;
   const readPaths: string[] = [];
@@ -29,7 +29,7 @@ function setup(cachedLevels: number) {
       return node;
     },
   };
-  const tree = nodeStateTree(crypto, store, cachedLevels);
+  const tree = nodeStateTree(crypto, store, cachedLevels, deepEntries);
   const roots: string[] = [];
   const commit = (version: number, writes: WriteSet) => {
     const { root, nodes } = tree.commit(version, writes);
@@ -47,8 +47,8 @@ const writes = (keys: string[], tag: string): WriteSet =>
 
 describe('state tree node cache', () => {
   it('keeps the nodes of quiet paths while busy paths are rewritten block after block', () => {
-    // Levels enough for every internal node of this tree.
-    const { commit, internalReads } = setup(4);
+    // Room for every internal node of this tree once, not for the copies 30 blocks make.
+    const { commit, internalReads } = setup(1, 256);
     const quiet = Array.from({ length: 300 }, (_, i) => `quiet/${i}`);
     const busy = Array.from({ length: 40 }, (_, i) => `busy/${i}`);
     commit(0, writes([...quiet, ...busy], '0'));
@@ -61,9 +61,10 @@ describe('state tree node cache', () => {
   });
 
   it('keeps the upper levels whatever the size of the state, and reads only deeper nodes', () => {
-    // Two cached levels hold at most 17 nodes; 3,000 keys make hundreds of internal nodes
-    // below them. Writes all over the tree must still never read the top two levels.
-    const { commit, readPaths } = setup(2);
+    // Two kept levels hold at most 17 nodes; 3,000 keys make hundreds of internal nodes
+    // below them, far more than a deeper tier of 8. Writes all over the tree must still
+    // never read the top two levels.
+    const { commit, readPaths } = setup(2, 8);
     const keys = Array.from({ length: 3_000 }, (_, i) => `member/${i}`);
     commit(0, writes(keys, '0'));
     for (let version = 1; version <= 10; version++) {
@@ -81,7 +82,7 @@ describe('state tree node cache', () => {
   });
 
   it('still proves old versions, reading them from the store', () => {
-    const { tree, commit, roots } = setup(1);
+    const { tree, commit, roots } = setup(1, 16);
     const keys = Array.from({ length: 50 }, (_, i) => `member/${i}`);
     commit(0, writes(keys, 'old'));
     for (let version = 1; version <= 5; version++) {

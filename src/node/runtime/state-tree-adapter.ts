@@ -27,18 +27,20 @@ export interface NodeStateTree extends StateCommitment {
  * are read by every block. Leaves are not kept: a leaf is read again only when a later
  * write lands in its slot, rarely soon, and leaves carry their values.
  *
- * The cache holds every internal node of the top CACHED_LEVELS levels, the newest version
- * of each path, and nothing deeper. A 16-ary tree has at most (16^L - 1) / 15 nodes in its
- * top L levels, so memory is bounded by the shape, not by the state: 69,905 nodes for five
- * levels, which a million keys fill. A cache bounded by count instead, oldest out first,
- * let the deepest nodes (each read about once) push out the upper ones every write needs:
- * in the pipeline bench its store reads grew from 0.6 to 2.0 per transaction between the
- * first 50,000 transactions and the 400,000th.
+ * Two tiers, each holding the newest version of a path. Every internal node of the top
+ * CACHED_LEVELS levels stays: a 16-ary tree has at most (16^L - 1) / 15 nodes there, 69,905
+ * for five levels, so that tier is bounded by the shape, not by the state. Deeper nodes
+ * go to a second tier of DEEP_ENTRIES, oldest out first, which holds all of them while the
+ * state is small. With one count-bounded tier the deepest nodes, each read about once,
+ * pushed out the upper ones every write needs once the state outgrew it: in the pipeline
+ * bench store reads grew from 0.6 to 2.0 per transaction between the first 50,000
+ * transactions and the 400,000th (1.06 with the upper levels kept).
  *
  * The versions a block supersedes are read again only by proofs of old versions, which go
  * to the store.
  */
 export const CACHED_LEVELS = 5;
+const DEEP_ENTRIES = 32_768;
 /** Superseded bytes tolerated beyond the live ones before the cache is compacted. */
 const COMPACTION_SLACK_BYTES = 16 * 1024 * 1024;
 
@@ -52,23 +54,38 @@ export function nodeStateTree(
   crypto: Crypto,
   store: Pick<ChainStore, 'treeNode'>,
   cachedLevels = CACHED_LEVELS,
+  deepEntries = DEEP_ENTRIES,
 ): NodeStateTree {
-  const cache = new Map<string, CachedNode>();
+  const upper = new Map<string, CachedNode>();
+  const deeper = new Map<string, CachedNode>();
   // Bytes of the nodes cached, and of the buffers they were copied into since the last
   // compaction: the difference is superseded nodes kept alive by their slab.
   let liveBytes = 0;
   let slabBytes = 0;
+  const tierOf = (path: string) => (path.length < cachedLevels ? upper : deeper);
   const remember = (id: string, node: Bytes) => {
     const { version, path } = parseNodeId(id);
-    if (path.length >= cachedLevels) {
-      return;
+    const tier = tierOf(path);
+    const held = tier.get(path);
+    // Only a newer version replaces a path's node; re-inserting moves it to the back.
+    if (held !== undefined) {
+      if (held.version > version) {
+        return;
+      }
+      tier.delete(path);
+      liveBytes -= held.node.length;
+    } else if (tier === deeper && deeper.size >= deepEntries) {
+      let evict = Math.max(1, deepEntries >> 3);
+      for (const [oldest, entry] of deeper) {
+        deeper.delete(oldest);
+        liveBytes -= entry.node.length;
+        if (--evict === 0) {
+          break;
+        }
+      }
     }
-    const held = cache.get(path);
-    // Only a newer version replaces a path's node.
-    if (held === undefined || held.version <= version) {
-      liveBytes += node.length - (held?.node.length ?? 0);
-      cache.set(path, { id, version, node });
-    }
+    liveBytes += node.length;
+    tier.set(path, { id, version, node });
   };
   /**
    * Copies every cached node into one new buffer. Each block's nodes share a slab, and a
@@ -79,16 +96,19 @@ export function nodeStateTree(
   const compact = () => {
     const slab = new Uint8Array(liveBytes);
     let offset = 0;
-    for (const held of cache.values()) {
-      slab.set(held.node, offset);
-      held.node = slab.subarray(offset, offset + held.node.length);
-      offset += held.node.length;
+    for (const tier of [upper, deeper]) {
+      for (const held of tier.values()) {
+        slab.set(held.node, offset);
+        held.node = slab.subarray(offset, offset + held.node.length);
+        offset += held.node.length;
+      }
     }
     slabBytes = liveBytes;
   };
   const nodes = {
     getNode(id: string): Bytes | undefined {
-      const held = cache.get(parseNodeId(id).path);
+      const path = parseNodeId(id).path;
+      const held = tierOf(path).get(path);
       if (held?.id === id) {
         return held.node;
       }
@@ -117,8 +137,8 @@ export function nodeStateTree(
       const kept: Array<readonly [string, Bytes]> = [];
       let total = 0;
       for (const entry of written) {
-        const [id, node] = entry;
-        if (node[0] === INTERNAL_TAG && parseNodeId(id).path.length < cachedLevels) {
+        const [, node] = entry;
+        if (node[0] === INTERNAL_TAG) {
           kept.push(entry);
           total += node.length;
         }
