@@ -133,22 +133,21 @@ export function nodeStateTree(
       // Node bytes may be views into the block's scratch arena: keep copies, never those
       // views. One copy per block rather than per node: an ArrayBuffer per 200-byte node
       // cost more than the copying. A slab is freed once every node in it has been
-      // superseded, which for the top levels takes a few blocks.
-      const kept: Array<readonly [string, Bytes]> = [];
+      // superseded or evicted; compaction bounds what the slowest of them keep alive.
       let total = 0;
-      for (const entry of written) {
-        const [, node] = entry;
+      for (const [, node] of written) {
         if (node[0] === INTERNAL_TAG) {
-          kept.push(entry);
           total += node.length;
         }
       }
       const slab = new Uint8Array(total);
       let offset = 0;
-      for (const [id, node] of kept) {
-        slab.set(node, offset);
-        remember(id, slab.subarray(offset, offset + node.length));
-        offset += node.length;
+      for (const [id, node] of written) {
+        if (node[0] === INTERNAL_TAG) {
+          slab.set(node, offset);
+          remember(id, slab.subarray(offset, offset + node.length));
+          offset += node.length;
+        }
       }
       slabBytes += total;
       if (slabBytes > 2 * liveBytes + COMPACTION_SLACK_BYTES) {
