@@ -83,14 +83,25 @@ export class StateCache implements StateReader {
    */
   apply(writes: WriteSet): void {
     const filter = this.filter;
-    const owned = ownCopies(writes);
+    // The written arrays are views into shared arenas; kept for long one by one, each would
+    // pin a whole slab of other, dead bytes. The block's values go into one buffer instead.
+    let total = 0;
+    for (const value of writes.values()) {
+      total += value?.length ?? 0;
+    }
+    const buffer = new Uint8Array(total);
+    let offset = 0;
     for (const [key, value] of writes) {
       this.entries.delete(key);
       this.decodedValues.delete(key);
-      this.remember(key, value === null ? null : owned.get(key)!);
-      if (value !== null) {
-        filter?.add(key);
+      if (value === null) {
+        this.remember(key, null);
+        continue;
       }
+      buffer.set(value, offset);
+      this.remember(key, buffer.subarray(offset, offset + value.length));
+      offset += value.length;
+      filter?.add(key);
     }
     if (filter?.saturated === true && this.scanKeys !== undefined) {
       this.filter = buildFilter(this.scanKeys, filter.added * 2);
@@ -114,28 +125,6 @@ export class StateCache implements StateReader {
     }
     this.entries.set(key, value);
   }
-}
-
-/**
- * The block's values copied into one buffer. The written arrays are views into shared
- * arenas; kept for long one by one, each would pin a whole slab of other, dead bytes.
- */
-function ownCopies(writes: WriteSet): Map<string, Bytes> {
-  let total = 0;
-  for (const value of writes.values()) {
-    total += value?.length ?? 0;
-  }
-  const buffer = new Uint8Array(total);
-  const copies = new Map<string, Bytes>();
-  let offset = 0;
-  for (const [key, value] of writes) {
-    if (value !== null) {
-      buffer.set(value, offset);
-      copies.set(key, buffer.subarray(offset, offset + value.length));
-      offset += value.length;
-    }
-  }
-  return copies;
 }
 
 /** A filter holding every key the scan visits, sized for at least `expectedKeys`. */

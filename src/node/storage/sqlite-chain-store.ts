@@ -300,6 +300,7 @@ export class SqliteChainStore implements ChainStore {
       if (value === null) {
         this.statements.deleteState.run(key);
       } else {
+        // better-sqlite3 binds any Uint8Array view as it is, offset and length honoured.
         this.statements.setState.run(key, value);
       }
     }
@@ -318,7 +319,6 @@ export class SqliteChainStore implements ChainStore {
   }
 }
 
-/** better-sqlite3 binds Buffers, not plain Uint8Arrays; wrap without copying. */
 function decodeTransactionRow(row: TransactionRow): StoredTransaction {
   return {
     hash: toHex(row.hash),

@@ -16,7 +16,7 @@
  * that keeps many for long (a cache) copies them into one buffer of its own.
  */
 import { ByteArena } from './byte-arena.js';
-import { type Bytes, fromUtf8 } from './bytes.js';
+import { type Bytes, fromUtf8, utf8 } from './bytes.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
 export interface JsonObject {
@@ -32,12 +32,7 @@ export function canonicalize(value: unknown): string {
 }
 
 export function canonicalBytes(value: unknown): Bytes {
-  return encodeWithPrefix(EMPTY, value);
-}
-
-/** `prefix` followed by the canonical bytes of `value`, in one allocation. */
-export function canonicalBytesAfter(prefix: Bytes, value: unknown): Bytes {
-  return encodeWithPrefix(prefix, value);
+  return canonicalBytesAfter(EMPTY, value);
 }
 
 const EMPTY = new Uint8Array(0);
@@ -84,7 +79,8 @@ class Writer {
 const shared = new Writer();
 let sharedBusy = false;
 
-function encodeWithPrefix(prefix: Uint8Array, value: unknown): Uint8Array {
+/** `prefix` followed by the canonical bytes of `value`, in one allocation. */
+export function canonicalBytesAfter(prefix: Bytes, value: unknown): Bytes {
   // A getter on an encoded object could call back in; it gets a writer of its own.
   const writer = sharedBusy ? new Writer() : shared;
   const owned = writer === shared;
@@ -194,31 +190,10 @@ function writeString(writer: Writer, text: string): void {
 /** The general case: JSON.stringify's escaping (RFC 8785 section 3.2.2.2), then UTF-8. */
 function writeEscaped(writer: Writer, text: string): void {
   checkWellFormed(text);
-  const json = JSON.stringify(text);
-  writer.reserve(json.length * 3);
-  const { buffer } = writer;
-  let position = writer.position;
-  for (let i = 0; i < json.length; i++) {
-    let code = json.charCodeAt(i);
-    if (code < 0x80) {
-      buffer[position++] = code;
-    } else if (code < 0x800) {
-      buffer[position++] = 0xc0 | (code >> 6);
-      buffer[position++] = 0x80 | (code & 0x3f);
-    } else if (code >= 0xd800 && code <= 0xdbff) {
-      // Well-formed, so a low surrogate follows: one four-byte sequence for the pair.
-      code = 0x10000 + ((code - 0xd800) << 10) + (json.charCodeAt(++i) - 0xdc00);
-      buffer[position++] = 0xf0 | (code >> 18);
-      buffer[position++] = 0x80 | ((code >> 12) & 0x3f);
-      buffer[position++] = 0x80 | ((code >> 6) & 0x3f);
-      buffer[position++] = 0x80 | (code & 0x3f);
-    } else {
-      buffer[position++] = 0xe0 | (code >> 12);
-      buffer[position++] = 0x80 | ((code >> 6) & 0x3f);
-      buffer[position++] = 0x80 | (code & 0x3f);
-    }
-  }
-  writer.position = position;
+  const bytes = utf8(JSON.stringify(text));
+  writer.reserve(bytes.length);
+  writer.buffer.set(bytes, writer.position);
+  writer.position += bytes.length;
 }
 
 function writeArray(writer: Writer, values: unknown[]): void {
