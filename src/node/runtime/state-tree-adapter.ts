@@ -39,7 +39,7 @@ export interface NodeStateTree extends StateCommitment {
  * The versions a block supersedes are read again only by proofs of old versions, which go
  * to the store.
  */
-export const CACHED_LEVELS = 5;
+const CACHED_LEVELS = 5;
 const DEEP_ENTRIES = 32_768;
 /** Superseded bytes tolerated beyond the live ones before the cache is compacted. */
 const COMPACTION_SLACK_BYTES = 16 * 1024 * 1024;

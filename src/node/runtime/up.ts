@@ -204,7 +204,7 @@ class Supervisor {
  * keeps every other core busy with its signature verifiers, and `up` runs several
  * validators on one host, so the helpers only compete with them: measured here (2 cores),
  * one thread per collector took 5–6% less CPU per committed transaction, for one
- * validator and for four (docs/BENCHMARKS.md, "Garbage collection").
+ * validator and for four (docs/BENCHMARKS.md, "Garbage collection threads").
  */
 const VALIDATOR_NODE_ARGS_DEFAULT = ['--single-threaded-gc'];
 
