@@ -7,11 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type {
-  ContractEngine,
-  ExecutedTransaction,
-  StateReader,
-} from '../../protocol/contracts/engine/types.js';
+import type { ContractEngine, ExecutedTransaction } from '../../protocol/contracts/engine/types.js';
 import { canonicalize } from '../../protocol/core/canonical.js';
 import type { Crypto } from '../../protocol/core/crypto.js';
 import { decodeGenesis } from '../../protocol/genesis/decode.js';
@@ -24,10 +20,12 @@ import {
   transactionHash,
   verifyTransactionSignature,
 } from '../../protocol/ledger/transaction.js';
+import { keyHashOf } from '../../protocol/state/node-codec.js';
 import type { ChainStore, StoredBlock, StoredTransaction } from '../storage/chain-store.js';
 import { SqliteChainStore } from '../storage/sqlite-chain-store.js';
 import { ensureGenesis } from './open-node.js';
-import { nodeStateTree } from './state-tree-adapter.js';
+import { StateCache } from './state-cache.js';
+import { type NodeStateTree, nodeStateTree } from './state-tree-adapter.js';
 
 export interface AuditReport {
   ok: boolean;
@@ -77,6 +75,7 @@ export function auditStores(
   const report: AuditReport = { ok: true, height, blocksChecked: 0, transactionsChecked: 0 };
   try {
     const genesis = checkGenesis(source, scratch, options);
+    const replica = openReplica(options.crypto, scratch);
     let previousHash = genesis.hash;
     for (let h = 1; h <= height; h++) {
       const block = source.block(h);
@@ -84,8 +83,8 @@ export function auditStores(
         throw new AuditFailure(h, `block ${h} is missing`);
       }
       const transactions = readTransactions(source, h);
-      checkBlock(options, { chainId: genesis.chainId, block, previousHash, transactions, scratch });
-      replayBlock(options, { block, transactions, scratch });
+      checkBlock(options, { chainId: genesis.chainId, block, previousHash, transactions, replica });
+      replayBlock(options, { block, transactions, replica });
       previousHash = block.hash;
       report.blocksChecked += 1;
       report.transactionsChecked += transactions.length;
@@ -143,7 +142,24 @@ interface BlockCheck {
   block: StoredBlock;
   previousHash: string;
   transactions: StoredTransaction[];
-  scratch: ChainStore;
+  replica: Replica;
+}
+
+/** The re-executed chain: the scratch store, its state tree, and reads through both. */
+interface Replica {
+  store: ChainStore;
+  tree: NodeStateTree;
+  reader: StateCache;
+}
+
+function openReplica(crypto: Crypto, store: ChainStore): Replica {
+  const tree = nodeStateTree(crypto, store);
+  const reader = new StateCache({
+    keyHash: (key) => keyHashOf(crypto, key),
+    load: (keyHash) => tree.get(store.latestHeight(), keyHash) ?? undefined,
+    scanKeyHashes: (visit) => tree.forEachKeyHash(store.latestHeight(), visit),
+  });
+  return { store, tree, reader };
 }
 
 function checkBlock(options: AuditOptions, check: BlockCheck): void {
@@ -166,7 +182,7 @@ function checkBlock(options: AuditOptions, check: BlockCheck): void {
       `header counts ${header.transactionCount} transactions, found ${transactions.length}`,
     );
   }
-  const reader: StateReader = { get: (key) => check.scratch.stateValue(key) };
+  const reader = check.replica.reader;
   // The set in force at h: a change passed at h - 1 or earlier decides from its own height.
   const validators = engine.validators(reader, h);
   const certificate = verifyCommitCertificate(crypto, {
@@ -194,10 +210,10 @@ function checkBlock(options: AuditOptions, check: BlockCheck): void {
 
 function replayBlock(
   options: AuditOptions,
-  replay: { block: StoredBlock; transactions: StoredTransaction[]; scratch: ChainStore },
+  replay: { block: StoredBlock; transactions: StoredTransaction[]; replica: Replica },
 ): void {
   const { crypto, engine } = options;
-  const { block, transactions, scratch } = replay;
+  const { block, transactions, replica } = replay;
   const h = block.height;
   const executed: ExecutedTransaction[] = transactions.map((entry) => ({
     transaction: entry.transaction,
@@ -208,8 +224,8 @@ function replayBlock(
     {
       crypto,
       engine,
-      reader: { get: (key) => scratch.stateValue(key) },
-      commitment: nodeStateTree(crypto, scratch),
+      reader: replica.reader,
+      commitment: replica.tree,
     },
     {
       chainId: header.chainId,
@@ -230,14 +246,15 @@ function replayBlock(
       throw new AuditFailure(h, `receipt ${index} does not match re-execution`);
     }
   }
-  scratch.commitBlock({
+  replica.store.commitBlock({
     block,
     transactions: transactions.map(({ hash, transaction }, index) => ({
       hash,
       transaction,
       receipt: built.receipts[index]!,
     })),
-    state: built.writes,
     treeNodes: built.treeNodes,
   });
+  replica.reader.apply(built.writes, built.treeNodes);
+  replica.tree.persisted(built.treeNodes);
 }

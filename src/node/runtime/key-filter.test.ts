@@ -1,41 +1,63 @@
-/** The key filter never forgets a key, and rarely claims one it never saw. */
+/** The key filter never forgets a key, rarely claims one it never saw, and grows by layers. */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { KeyFilter } from './key-filter.js';
+
+const hashOf = (key: string) => new Uint8Array(createHash('sha256').update(key).digest());
 
 test('key filter: every added key is reported as possibly present', () => {
   fc.assert(
     fc.property(fc.array(fc.string({ maxLength: 120 }), { maxLength: 300 }), (keys) => {
       const filter = new KeyFilter(keys.length);
       for (const key of keys) {
-        filter.add(key);
+        filter.add(hashOf(key));
       }
-      return keys.every((key) => filter.mightContain(key));
+      return keys.every((key) => filter.mightContain(hashOf(key)));
     }),
   );
+});
+
+test('key filter: a key hash given as a view into a larger buffer reads its own bytes', () => {
+  const filter = new KeyFilter();
+  const hash = hashOf('identity/member/m-1');
+  const framed = new Uint8Array(40);
+  framed.set(hash, 5);
+  filter.add(framed.subarray(5, 37));
+  assert.equal(filter.mightContain(hash), true);
 });
 
 test('key filter: false positives stay rare at its designed load', () => {
   const filter = new KeyFilter(100_000);
   for (let i = 0; i < 100_000; i++) {
-    filter.add(`identity/member/m-${i}`);
+    filter.add(hashOf(`identity/member/m-${i}`));
   }
-  assert.equal(filter.saturated, false);
+  assert.equal(filter.layerCount, 1);
   let positives = 0;
   for (let i = 0; i < 100_000; i++) {
-    if (filter.mightContain(`identity/member/x-${i}`)) {
+    if (filter.mightContain(hashOf(`identity/member/x-${i}`))) {
       positives++;
     }
   }
   assert.ok(positives < 100, `${positives} false positives in 100,000`);
 });
 
-test('key filter: reports saturation once it holds more keys than it was sized for', () => {
+test('key filter: past its size it adds layers, keeps every key and stays selective', () => {
   const filter = new KeyFilter(0);
-  let added = 0;
-  while (!filter.saturated) {
-    filter.add(`k/${added++}`);
+  const total = 400_000;
+  for (let i = 0; i < total; i++) {
+    filter.add(hashOf(`k/${i}`));
   }
-  assert.ok(added > 60_000, `saturated after ${added} keys`);
+  assert.ok(filter.layerCount > 1 && filter.layerCount <= 4, `${filter.layerCount} layers`);
+  for (let i = 0; i < total; i += 7) {
+    assert.equal(filter.mightContain(hashOf(`k/${i}`)), true, `k/${i}`);
+  }
+  let positives = 0;
+  for (let i = 0; i < 100_000; i++) {
+    if (filter.mightContain(hashOf(`absent/${i}`))) {
+      positives++;
+    }
+  }
+  assert.ok(positives < 300, `${positives} false positives in 100,000`);
 });

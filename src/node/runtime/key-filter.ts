@@ -1,82 +1,109 @@
 /**
- * A Bloom filter over the committed state's keys. Most healthcare transactions create keys
- * (a member, a record anchor, a grant, an audit event) and first read them to prove they
- * are new; without the filter each such read is a database lookup that finds nothing.
- * "Absent" answers are exact, "maybe present" answers go to the store, so the filter can
- * only save work, never change a result, as long as every committed key was added.
+ * A Bloom filter over the hashes of the committed state's keys. Most healthcare
+ * transactions create keys (a member, a record anchor, a grant, an audit event) and first
+ * read them to prove they are new; without the filter each such read is a walk down the
+ * state tree that finds nothing. "Absent" answers are exact, "maybe present" answers go to
+ * the tree, so the filter can only save work, never change a result, as long as every
+ * committed key was added.
+ *
+ * It holds key hashes (SHA-256, as the tree files keys) rather than keys, because the tree
+ * is the only copy of the state and its leaves hold hashes: that is what a restart can
+ * rebuild the filter from. The hash bits are uniform already, so they are the probes.
+ *
+ * It grows in layers, each twice the size of the one before (a scalable Bloom filter):
+ * once the newest layer holds the keys it was sized for, new keys go to a new one. Growing
+ * never rescans the state, which on a large chain would stall the node for seconds.
  */
+import type { Bytes } from '../../protocol/core/bytes.js';
 
-/** Bits per expected key; with seven probes about 0.05% of absent keys still reach the store. */
+/** Bits per key; with seven probes about 0.05% of absent keys still reach the tree, per layer. */
 const BITS_PER_KEY = 16;
 const PROBES = 7;
 const BITS_MIN = 1 << 20;
 
+interface Layer {
+  bits: Uint32Array;
+  mask: number;
+  capacity: number;
+  count: number;
+}
+
 export class KeyFilter {
-  private bits: Uint32Array;
-  private mask: number;
+  private readonly layers: Layer[];
   private count = 0;
 
   constructor(expectedKeys = 0) {
-    const size = filterBits(expectedKeys);
-    this.bits = new Uint32Array(size >>> 5);
-    this.mask = size - 1;
+    this.layers = [layer(expectedKeys)];
   }
 
-  /** Keys added, counting repeats; the owner rebuilds a larger filter when this outgrows it. */
+  /** Keys added, counting repeats. */
   get added(): number {
     return this.count;
   }
 
-  /** True when more keys were added than the filter was sized for. */
-  get saturated(): boolean {
-    return this.count * BITS_PER_KEY > this.mask + 1;
+  /** Layers so far: one until the filter outgrows the size it was made for. */
+  get layerCount(): number {
+    return this.layers.length;
   }
 
-  add(key: string): void {
-    const h1 = fnv1a(key);
-    const h2 = mix(h1) | 1;
-    for (let i = 0; i < PROBES; i++) {
-      const bit = (h1 + Math.imul(i, h2)) & this.mask;
-      this.bits[bit >>> 5]! |= 1 << (bit & 31);
+  /** Adds a key by its 32-byte hash. */
+  add(keyHash: Bytes): void {
+    let newest = this.layers[this.layers.length - 1]!;
+    if (newest.count >= newest.capacity) {
+      newest = layer(newest.capacity * 2);
+      this.layers.push(newest);
     }
+    const h1 = word(keyHash, 0);
+    const h2 = word(keyHash, 4) | 1;
+    const { bits, mask } = newest;
+    for (let i = 0; i < PROBES; i++) {
+      const bit = (h1 + Math.imul(i, h2)) & mask;
+      bits[bit >>> 5]! |= 1 << (bit & 31);
+    }
+    newest.count++;
     this.count++;
   }
 
-  mightContain(key: string): boolean {
-    const h1 = fnv1a(key);
-    const h2 = mix(h1) | 1;
-    for (let i = 0; i < PROBES; i++) {
-      const bit = (h1 + Math.imul(i, h2)) & this.mask;
-      if ((this.bits[bit >>> 5]! & (1 << (bit & 31))) === 0) {
-        return false;
+  mightContain(keyHash: Bytes): boolean {
+    const h1 = word(keyHash, 0);
+    const h2 = word(keyHash, 4) | 1;
+    for (const { bits, mask } of this.layers) {
+      let present = true;
+      for (let i = 0; i < PROBES; i++) {
+        const bit = (h1 + Math.imul(i, h2)) & mask;
+        if ((bits[bit >>> 5]! & (1 << (bit & 31))) === 0) {
+          present = false;
+          break;
+        }
+      }
+      if (present) {
+        return true;
       }
     }
-    return true;
+    return false;
   }
 }
 
-/** A power of two, so a probe is a mask instead of a division. */
-function filterBits(expectedKeys: number): number {
+/** A layer for `keys` keys; its size is a power of two, so a probe is a mask, not a division. */
+function layer(keys: number): Layer {
   let size = BITS_MIN;
-  while (size < expectedKeys * BITS_PER_KEY * 2) {
+  while (size < keys * BITS_PER_KEY) {
     size *= 2;
   }
-  return size;
+  return {
+    bits: new Uint32Array(size >>> 5),
+    mask: size - 1,
+    capacity: size / BITS_PER_KEY,
+    count: 0,
+  };
 }
 
-/** FNV-1a over UTF-16 code units: keys are short ASCII strings, so this is cheap. */
-function fnv1a(key: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
-  }
-  return hash >>> 0;
-}
-
-/** A second, independent-enough hash for double hashing (murmur3's finalizer). */
-function mix(hash: number): number {
-  let h = hash;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
+function word(bytes: Bytes, offset: number): number {
+  return (
+    (bytes[offset]! |
+      (bytes[offset + 1]! << 8) |
+      (bytes[offset + 2]! << 16) |
+      (bytes[offset + 3]! << 24)) >>>
+    0
+  );
 }

@@ -22,6 +22,7 @@ import {
   TRANSACTION_LIMITS,
   type Transaction,
 } from '../../protocol/ledger/transaction.js';
+import { keyHashOf } from '../../protocol/state/node-codec.js';
 import type { ChainListener, SubmitResult } from '../api/backend.js';
 import { problem } from '../api/problem.js';
 import type { ChainStore, StoredTransaction } from '../storage/chain-store.js';
@@ -116,11 +117,14 @@ export class MedchainNode {
   ) {
     const { store, engine, crypto } = deps;
     assert(store.latestHeight() >= 0, 'node: the store must hold a genesis');
-    this.cache = new StateCache(
-      (key) => store.stateValue(key),
-      undefined,
-      (visit) => store.forEachStateKey(visit),
-    );
+    const { tree } = deps;
+    // The latest committed version is read at each load: commits happen on this thread, so
+    // a load never sees a version that is half written.
+    this.cache = new StateCache({
+      keyHash: (key) => keyHashOf(crypto, key),
+      load: (keyHash) => tree.get(store.latestHeight(), keyHash) ?? undefined,
+      scanKeyHashes: (visit) => tree.forEachKeyHash(store.latestHeight(), visit),
+    });
     this.reader = this.cache;
     this.proposer = publicKeyHex(deps.validator);
     this.executor = new BlockExecutor({
@@ -426,11 +430,10 @@ export class MedchainNode {
     store.commitBlock({
       block: { height, hash, header: built.header, commit: certificate },
       transactions: entries,
-      state: built.writes,
       treeNodes: built.treeNodes,
     });
     this.executor.clear();
-    this.cache.apply(built.writes);
+    this.cache.apply(built.writes, built.treeNodes);
     tree.persisted(built.treeNodes);
     this.mempool.removeCommitted(candidate.entries);
     const time = built.header.time;

@@ -73,7 +73,6 @@ export function ensureGenesis(
     genesisHash: hash,
     chainId: genesis.chainId,
     stateRoot: state.root,
-    state: writes,
     treeNodes: state.nodes,
   });
 }

@@ -1,22 +1,30 @@
 /**
- * A bounded write-through cache of committed state values in front of the store. Admission
- * and execution read the same few keys per transaction (chain parameters, the signer's key
- * record and nonce, its organization); without the cache each is a database lookup.
- * Absence is cached too. When full, the oldest entries go first (Map keeps insertion
- * order), so memory stays bounded whatever the size of the state.
+ * A bounded write-through cache of committed state values in front of the state tree.
+ * Admission and execution read the same few keys per transaction (chain parameters, the
+ * signer's key record and nonce, its organization); without the cache each is a walk down
+ * the tree. Absence is cached too. When full, the oldest entries go first (Map keeps
+ * insertion order), so memory stays bounded whatever the size of the state.
  *
- * Given the store's keys, it also keeps a Bloom filter of them (key-filter.ts), so that the
- * reads which prove a new key is new never reach the database.
+ * It also keeps a Bloom filter of the hashes of the keys that exist (key-filter.ts), so that
+ * the reads which prove a new key is new never reach the tree.
  */
 
 import { decodeStateValue } from '../../protocol/contracts/engine/block-state.js';
 import type { StateReader, WriteSet } from '../../protocol/contracts/engine/types.js';
 import type { Bytes } from '../../protocol/core/bytes.js';
 import type { JsonValue } from '../../protocol/core/canonical.js';
+import { LEAF_TAG, leafKeyHash } from '../../protocol/state/node-codec.js';
 import { KeyFilter } from './key-filter.js';
 
-/** Every committed state key, visited once; returns how many there were. */
-export type StateKeyScan = (visit: (key: string) => void) => number;
+/** Where committed values come from: the state tree at the latest committed version. */
+export interface StateSource {
+  /** The hash the tree files a key under. */
+  keyHash(key: string): Bytes;
+  /** The latest committed value filed under a key hash. */
+  load(keyHash: Bytes): Bytes | undefined;
+  /** Visits the hash of every key of the latest committed state once; returns the count. */
+  scanKeyHashes?(visit: (keyHash: Bytes) => void): number;
+}
 
 /**
  * About 32 MiB of cached values at the ~250 bytes a typical member or record value takes,
@@ -33,15 +41,16 @@ const DECODED_CAPACITY = 4_096;
 export class StateCache implements StateReader {
   private readonly entries = new Map<string, Bytes | null>();
   private readonly decodedValues = new Map<string, JsonValue>();
-  private filter: KeyFilter | undefined;
+  private readonly filter: KeyFilter | undefined;
 
   constructor(
-    private readonly load: (key: string) => Bytes | undefined,
+    private readonly source: StateSource,
     private readonly capacity = CAPACITY_DEFAULT,
-    private readonly scanKeys?: StateKeyScan,
   ) {
-    if (scanKeys !== undefined) {
-      this.filter = buildFilter(scanKeys, 0);
+    if (source.scanKeyHashes !== undefined) {
+      const filter = new KeyFilter();
+      source.scanKeyHashes((keyHash) => filter.add(keyHash));
+      this.filter = filter;
     }
   }
 
@@ -50,10 +59,13 @@ export class StateCache implements StateReader {
     if (cached !== undefined) {
       return cached ?? undefined;
     }
-    if (this.filter !== undefined && !this.filter.mightContain(key)) {
+    const keyHash = this.source.keyHash(key);
+    if (this.filter !== undefined && !this.filter.mightContain(keyHash)) {
+      // Remembered, so the execution that follows admission does not hash the key again.
+      this.remember(key, null);
       return undefined;
     }
-    const value = this.load(key) ?? null;
+    const value = this.source.load(keyHash) ?? null;
     this.remember(key, value);
     return value ?? undefined;
   }
@@ -78,10 +90,11 @@ export class StateCache implements StateReader {
   }
 
   /**
-   * Applies a committed block's writes, so the cache never serves a stale value. Called
-   * after the store holds them, so a filter rebuilt here sees every committed key.
+   * Applies a committed block's writes, so the cache never serves a stale value. Given the
+   * block's new tree nodes, the filter takes the key hashes from their leaves, which name
+   * every key the block created, instead of hashing each written key again.
    */
-  apply(writes: WriteSet): void {
+  apply(writes: WriteSet, treeNodes?: ReadonlyArray<readonly [string, Bytes]>): void {
     const filter = this.filter;
     // The written arrays are views into shared arenas; kept for long one by one, each would
     // pin a whole slab of other, dead bytes. The block's values go into one buffer instead.
@@ -101,10 +114,16 @@ export class StateCache implements StateReader {
       buffer.set(value, offset);
       this.remember(key, buffer.subarray(offset, offset + value.length));
       offset += value.length;
-      filter?.add(key);
+      if (filter !== undefined && treeNodes === undefined) {
+        filter.add(this.source.keyHash(key));
+      }
     }
-    if (filter?.saturated === true && this.scanKeys !== undefined) {
-      this.filter = buildFilter(this.scanKeys, filter.added * 2);
+    if (filter !== undefined && treeNodes !== undefined) {
+      for (const [, node] of treeNodes) {
+        if (node[0] === LEAF_TAG) {
+          filter.add(leafKeyHash(node));
+        }
+      }
     }
   }
 
@@ -125,16 +144,4 @@ export class StateCache implements StateReader {
     }
     this.entries.set(key, value);
   }
-}
-
-/** A filter holding every key the scan visits, sized for at least `expectedKeys`. */
-function buildFilter(scanKeys: StateKeyScan, expectedKeys: number): KeyFilter {
-  let filter = new KeyFilter(expectedKeys);
-  const count = scanKeys((key) => filter.add(key));
-  if (filter.saturated) {
-    const sized = new KeyFilter(count * 2);
-    scanKeys((key) => sized.add(key));
-    filter = sized;
-  }
-  return filter;
 }

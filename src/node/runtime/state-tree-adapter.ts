@@ -7,7 +7,9 @@ import type { Bytes } from '../../protocol/core/bytes.js';
 import type { Crypto } from '../../protocol/core/crypto.js';
 import type { StateCommitment } from '../../protocol/ledger/build-block.js';
 import { applyWrites } from '../../protocol/state/apply-writes.js';
-import { INTERNAL_TAG, parseNodeId } from '../../protocol/state/node-codec.js';
+import { forEachLeaf } from '../../protocol/state/for-each-leaf.js';
+import { getValueByHash } from '../../protocol/state/get-value.js';
+import { INTERNAL_TAG, leafKeyHash, parseNodeId } from '../../protocol/state/node-codec.js';
 import { proveKey } from '../../protocol/state/prove-key.js';
 import type { StateProof, StateWrite } from '../../protocol/state/types.js';
 import type { ChainStore } from '../storage/chain-store.js';
@@ -20,6 +22,13 @@ export interface NodeStateTree extends StateCommitment {
    */
   persisted(nodes: ReadonlyArray<readonly [string, Bytes]>): void;
   prove(version: number, key: string): { value: Bytes | null; proof: StateProof };
+  /** The value filed under a key hash at a version, or null: the node's only state read. */
+  get(version: number, keyHash: Bytes): Bytes | null;
+  /**
+   * Visits the key hash of every leaf of a version; returns the count. Reads the store
+   * directly, so the walk does not push the nodes that writes need out of the cache.
+   */
+  forEachKeyHash(version: number, visit: (keyHash: Bytes) => void): number;
 }
 
 /**
@@ -156,6 +165,13 @@ export function nodeStateTree(
     },
     prove(version: number, key: string) {
       return proveKey(crypto, nodes, version, key);
+    },
+    get(version: number, keyHash: Bytes) {
+      return getValueByHash(nodes, version, keyHash);
+    },
+    forEachKeyHash(version: number, visit: (keyHash: Bytes) => void) {
+      const direct = { getNode: (id: string) => store.treeNode(id) };
+      return forEachLeaf(direct, version, (leaf) => visit(leafKeyHash(leaf)));
     },
   };
 }

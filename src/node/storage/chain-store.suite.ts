@@ -71,10 +71,6 @@ function batch(height: number, transactionCount: number): BlockWriteBatch {
       commit: { height, round: 0, blockHash: hex(height), signatures: [] },
     },
     transactions,
-    state: new Map([
-      [`k/${height}`, utf8(`"v${height}"`)],
-      [`k/${height - 1}`, null],
-    ]),
     treeNodes: [[`${height}/`, utf8(`bytes-${height}`)]],
   };
 }
@@ -85,8 +81,7 @@ function genesis(store: ChainStore): void {
     genesisHash: hex(9),
     chainId: 'suite',
     stateRoot: hex(8),
-    state: new Map([['k/0', utf8('"v0"')]]),
-    treeNodes: [],
+    treeNodes: [['0/', utf8('bytes-0')]],
   });
 }
 
@@ -105,12 +100,12 @@ export function runChainStoreSuite(name: string, factory: ChainStoreFactory): vo
       genesis(store);
       assert.equal(store.latestHeight(), 0);
       assert.equal(store.genesis()?.hash, hex(9));
-      assertBytes(store.stateValue('k/0'), utf8('"v0"'));
+      assertBytes(store.treeNode('0/'), utf8('bytes-0'));
       assert.throws(() => genesis(store), StorageError);
       store.close();
     });
 
-    test('blocks commit in height order with transactions, receipts and state', () => {
+    test('blocks commit in height order with transactions, receipts and tree nodes', () => {
       const store = factory.create();
       genesis(store);
       const first = batch(1, 3);
@@ -128,37 +123,27 @@ export function runChainStoreSuite(name: string, factory: ChainStoreFactory): vo
       assert.deepEqual(store.transaction(second.hash), { ...second, height: 1, index: 1 });
       assert.equal(store.hasTransaction(second.hash), true);
       assert.equal(store.hasTransaction(hex(0xee)), false);
-      assert.equal(store.stateValue('k/0'), undefined, 'deleted by block 1');
-      assertBytes(store.stateValue('k/1'), utf8('"v1"'));
+      assertBytes(store.treeNode('0/'), utf8('bytes-0'));
       assertBytes(store.treeNode('1/'), utf8('bytes-1'));
+      assert.equal(store.treeNode('2/'), undefined);
       assert.equal(store.block(2), undefined);
       assert.deepEqual(store.blockTransactions(2), []);
       store.close();
     });
 
-    test('values and nodes given as views of a larger buffer store only their own bytes', () => {
+    test('nodes given as views of a larger buffer store only their own bytes', () => {
       // Encoders hand out views into shared arenas; the store must honour offset and length.
       const store = factory.create();
       genesis(store);
       const arena = utf8('xxxx"view-value"yyyy-node-bytes-zzzz');
       const block = batch(1, 1);
-      block.state = new Map([['k/view', arena.subarray(4, 16)]]);
-      block.treeNodes = [['1/', arena.subarray(20, 31)]];
+      block.treeNodes = [
+        ['1/', arena.subarray(20, 31)],
+        ['1/a', arena.subarray(4, 16)],
+      ];
       store.commitBlock(block);
-      assertBytes(store.stateValue('k/view'), utf8('"view-value"'));
       assertBytes(store.treeNode('1/'), utf8('-node-bytes'));
-      store.close();
-    });
-
-    test('the state keys visited are exactly the live ones', () => {
-      const store = factory.create();
-      genesis(store);
-      store.commitBlock(batch(1, 1));
-      store.commitBlock(batch(2, 1));
-      const keys: string[] = [];
-      const count = store.forEachStateKey((key) => keys.push(key));
-      assert.deepEqual(keys.sort(), ['k/2']);
-      assert.equal(count, 1);
+      assertBytes(store.treeNode('1/a'), utf8('"view-value"'));
       store.close();
     });
 
@@ -183,8 +168,8 @@ export function runChainStoreSuite(name: string, factory: ChainStoreFactory): vo
         assert.equal(store.latestHeight(), 5);
         assert.equal(store.genesis()?.chainId, 'suite');
         assert.equal(store.blockTransactions(5).length, 5);
-        assertBytes(store.stateValue('k/5'), utf8('"v5"'));
-        assert.equal(store.stateValue('k/4'), undefined);
+        assertBytes(store.treeNode('5/'), utf8('bytes-5'));
+        assertBytes(store.treeNode('0/'), utf8('bytes-0'));
         store.close();
       });
     }

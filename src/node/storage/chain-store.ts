@@ -1,6 +1,6 @@
 /**
  * The storage port: everything a node persists. One `commitBlock` call is one atomic write
- * batch — a block, its transactions, receipts, state changes and state-tree nodes become
+ * batch — a block, its transactions, receipts and state-tree nodes become
  * visible together or not at all, so a crash at any instant leaves the last fully committed
  * height. Adapters: SQLite (default, sqlite-chain-store.ts) and memory (memory-chain-store.ts);
  * both pass chain-store.suite.ts.
@@ -29,9 +29,10 @@ export interface BlockWriteBatch {
   block: StoredBlock;
   /** Transactions in block order, with their hashes and receipts. */
   transactions: { hash: string; transaction: Transaction; receipt: Receipt }[];
-  /** Latest-value table changes: bytes, or null to delete. */
-  state: Map<string, Bytes | null>;
-  /** New state-tree nodes for this version. */
+  /**
+   * New state-tree nodes for this version. The tree is the only copy of the state: its
+   * leaves hold the values, and the node reads the latest ones through it.
+   */
   treeNodes: ReadonlyArray<readonly [string, Bytes]>;
 }
 
@@ -41,7 +42,6 @@ export interface GenesisWriteBatch {
   genesisHash: string;
   chainId: string;
   stateRoot: string;
-  state: Map<string, Bytes | null>;
   treeNodes: ReadonlyArray<readonly [string, Bytes]>;
 }
 
@@ -54,11 +54,7 @@ export interface ChainStore {
   blockTransactions(height: number): StoredTransaction[];
   transaction(hash: string): StoredTransaction | undefined;
   hasTransaction(hash: string): boolean;
-  /** Latest committed value of a state key. */
-  stateValue(key: string): Bytes | undefined;
   treeNode(id: string): Bytes | undefined;
-  /** Visits every key of the latest committed state once, in no particular order. */
-  forEachStateKey(visit: (key: string) => void): number;
   saveGenesis(batch: GenesisWriteBatch): void;
   commitBlock(batch: BlockWriteBatch): void;
   close(): void;

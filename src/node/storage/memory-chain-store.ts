@@ -19,7 +19,6 @@ export class MemoryChainStore implements ChainStore {
   private readonly blocks: StoredBlock[] = [];
   private readonly transactionsByHeight = new Map<number, StoredTransaction[]>();
   private readonly transactionsByHash = new Map<string, StoredTransaction>();
-  private readonly state = new Map<string, Bytes>();
   private readonly nodes = new Map<string, Bytes>();
 
   latestHeight(): number {
@@ -49,17 +48,6 @@ export class MemoryChainStore implements ChainStore {
     return this.transactionsByHash.has(hash);
   }
 
-  stateValue(key: string): Bytes | undefined {
-    return this.state.get(key);
-  }
-
-  forEachStateKey(visit: (key: string) => void): number {
-    for (const key of this.state.keys()) {
-      visit(key);
-    }
-    return this.state.size;
-  }
-
   treeNode(id: string): Bytes | undefined {
     return this.nodes.get(id);
   }
@@ -68,7 +56,7 @@ export class MemoryChainStore implements ChainStore {
     if (this.genesisRecord !== undefined) {
       throw new StorageError('genesis_exists', 'this store already holds a genesis');
     }
-    this.applyState(batch.state, batch.treeNodes);
+    this.addNodes(batch.treeNodes);
     const { genesisJson: json, genesisHash: hash, chainId, stateRoot } = batch;
     this.genesisRecord = { json, hash, chainId, stateRoot };
   }
@@ -92,22 +80,12 @@ export class MemoryChainStore implements ChainStore {
     for (const entry of stored) {
       this.transactionsByHash.set(entry.hash, entry);
     }
-    this.applyState(batch.state, batch.treeNodes);
+    this.addNodes(batch.treeNodes);
   }
 
   close(): void {}
 
-  private applyState(
-    state: Map<string, Bytes | null>,
-    treeNodes: ReadonlyArray<readonly [string, Bytes]>,
-  ): void {
-    for (const [key, value] of state) {
-      if (value === null) {
-        this.state.delete(key);
-      } else {
-        this.state.set(key, value);
-      }
-    }
+  private addNodes(treeNodes: ReadonlyArray<readonly [string, Bytes]>): void {
     for (const [id, node] of treeNodes) {
       this.nodes.set(id, node);
     }

@@ -38,8 +38,7 @@ test('sqlite: the checkpoint worker copies committed pages out of the log', asyn
     genesisHash: 'aa'.repeat(32),
     chainId: 'checkpoints',
     stateRoot: 'bb'.repeat(32),
-    state: new Map(Array.from({ length: 2_000 }, (_, i) => [`k/${i}`, utf8('x'.repeat(200))])),
-    treeNodes: [],
+    treeNodes: Array.from({ length: 2_000 }, (_, i) => [`0/${i}`, utf8('x'.repeat(200))]),
   });
   // Only the worker checkpoints (the writer's automatic checkpoints are off), so the
   // database file itself grows to hold the state only once the worker has copied the log.
@@ -51,4 +50,43 @@ test('sqlite: the checkpoint worker copies committed pages out of the log', asyn
   }
   assert.ok(copied, 'the log was copied into the database file');
   store.close();
+});
+
+test('sqlite: a version-1 file, which also kept a latest-value table, opens as version 2', () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'medchain-store-')), 'chain.sqlite');
+  const created = new SqliteChainStore({ path });
+  created.saveGenesis({
+    genesisJson: '{}',
+    genesisHash: 'aa'.repeat(32),
+    chainId: 'migration',
+    stateRoot: 'bb'.repeat(32),
+    treeNodes: [['0/', utf8('root')]],
+  });
+  // What version 1 wrote besides: the state table, with a copy of every latest value.
+  created.db.exec(`CREATE TABLE state (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
+    INSERT INTO state VALUES ('k', x'00');
+    UPDATE meta SET value = '1' WHERE name = 'schema_version';`);
+  created.close();
+  const reopened = new SqliteChainStore({ path });
+  const tables = reopened.db
+    .prepare<[], string>("SELECT name FROM sqlite_master WHERE type = 'table'")
+    .pluck()
+    .all();
+  assert.equal(tables.includes('state'), false, 'the latest-value table is dropped');
+  const version = reopened.db
+    .prepare<[], string>("SELECT value FROM meta WHERE name = 'schema_version'")
+    .pluck()
+    .get();
+  assert.equal(version, '2');
+  assert.equal(reopened.genesis()?.chainId, 'migration');
+  assert.deepEqual(new Uint8Array(reopened.treeNode('0/')!), utf8('root'));
+  reopened.close();
+});
+
+test('sqlite: a file of an unknown schema version is refused', () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'medchain-store-')), 'chain.sqlite');
+  const created = new SqliteChainStore({ path });
+  created.db.exec("UPDATE meta SET value = '99' WHERE name = 'schema_version'");
+  created.close();
+  assert.throws(() => new SqliteChainStore({ path }), /unsupported schema version 99/);
 });

@@ -19,7 +19,11 @@ import {
   type StoredTransaction,
 } from './chain-store.js';
 
-const SCHEMA_VERSION = '1';
+/**
+ * 2: the state lives in the tree only (tree_nodes); version 1 also kept a latest-value
+ * `state` table, which opening a version-1 file drops (docs/adr/0007-state-in-the-tree-only.md).
+ */
+const SCHEMA_VERSION = '2';
 /** Transaction rows are keyed height * 2^20 + index: blocks hold fewer than 2^20 transactions. */
 const INDEX_SPAN = 1 << 20;
 
@@ -31,7 +35,6 @@ CREATE TABLE IF NOT EXISTS blocks (
 CREATE TABLE IF NOT EXISTS transactions (
   id INTEGER PRIMARY KEY, hash BLOB NOT NULL, body TEXT NOT NULL, receipt TEXT NOT NULL);
 CREATE UNIQUE INDEX IF NOT EXISTS transactions_by_hash ON transactions (hash);
-CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS tree_nodes (id TEXT PRIMARY KEY, node BLOB NOT NULL) WITHOUT ROWID;
 `;
 
@@ -103,7 +106,7 @@ export class SqliteChainStore implements ChainStore {
     this.db = new Database(options.path, { readonly: options.readonly ?? false });
     if (!options.readonly) {
       // Larger pages mean fewer page splits and WAL frames for the ~4 KB each transaction
-      // writes (body, receipt, state, tree nodes): about a quarter less write time here.
+      // writes (body, receipt, tree nodes): about a quarter less write time here.
       // It only takes effect when the file is created.
       this.db.pragma('page_size = 16384');
       this.db.pragma('journal_mode = WAL');
@@ -154,10 +157,6 @@ export class SqliteChainStore implements ChainStore {
       hasTransaction: db.prepare<[Buffer], { one: number }>(
         'SELECT 1 AS one FROM transactions WHERE hash = ?',
       ),
-      state: db.prepare<[string], Buffer>('SELECT value FROM state WHERE key = ?').pluck(),
-      stateKeys: db.prepare<[], string>('SELECT key FROM state').pluck(),
-      setState: db.prepare('INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)'),
-      deleteState: db.prepare('DELETE FROM state WHERE key = ?'),
       treeNode: db.prepare<[string], Buffer>('SELECT node FROM tree_nodes WHERE id = ?').pluck(),
       insertTreeNode: db.prepare('INSERT OR REPLACE INTO tree_nodes (id, node) VALUES (?, ?)'),
     };
@@ -171,6 +170,15 @@ export class SqliteChainStore implements ChainStore {
       this.db
         .prepare("INSERT INTO meta (name, value) VALUES ('schema_version', ?)")
         .run(SCHEMA_VERSION);
+    } else if (row.value === '1') {
+      // Every value of the dropped table is also in a leaf of the latest tree version, which
+      // is what every read goes through now.
+      this.db.transaction(() => {
+        this.db.exec('DROP TABLE IF EXISTS state');
+        this.db
+          .prepare("UPDATE meta SET value = ? WHERE name = 'schema_version'")
+          .run(SCHEMA_VERSION);
+      })();
     } else if (row.value !== SCHEMA_VERSION) {
       throw new StorageError('corrupt', `unsupported schema version ${row.value}`);
     }
@@ -231,19 +239,6 @@ export class SqliteChainStore implements ChainStore {
     return this.statements.hasTransaction.get(Buffer.from(hash, 'hex')) !== undefined;
   }
 
-  stateValue(key: string): Bytes | undefined {
-    return this.statements.state.get(key);
-  }
-
-  forEachStateKey(visit: (key: string) => void): number {
-    let count = 0;
-    for (const key of this.statements.stateKeys.iterate()) {
-      visit(key);
-      count++;
-    }
-    return count;
-  }
-
   treeNode(id: string): Bytes | undefined {
     return this.statements.treeNode.get(id);
   }
@@ -253,7 +248,7 @@ export class SqliteChainStore implements ChainStore {
       throw new StorageError('genesis_exists', 'this store already holds a genesis');
     }
     const write = this.db.transaction(() => {
-      this.writeState(batch.state, batch.treeNodes);
+      this.writeTreeNodes(batch.treeNodes);
       this.statements.setMeta.run('genesis_json', batch.genesisJson);
       this.statements.setMeta.run('genesis_hash', batch.genesisHash);
       this.statements.setMeta.run('chain_id', batch.chainId);
@@ -294,24 +289,14 @@ export class SqliteChainStore implements ChainStore {
           JSON.stringify(entry.receipt),
         );
       }
-      this.writeState(batch.state, batch.treeNodes);
+      this.writeTreeNodes(batch.treeNodes);
     });
     write();
     this.height = block.height;
   }
 
-  private writeState(
-    state: Map<string, Bytes | null>,
-    treeNodes: ReadonlyArray<readonly [string, Bytes]>,
-  ): void {
-    for (const [key, value] of state) {
-      if (value === null) {
-        this.statements.deleteState.run(key);
-      } else {
-        // better-sqlite3 binds any Uint8Array view as it is, offset and length honoured.
-        this.statements.setState.run(key, value);
-      }
-    }
+  private writeTreeNodes(treeNodes: ReadonlyArray<readonly [string, Bytes]>): void {
+    // better-sqlite3 binds any Uint8Array view as it is, offset and length honoured.
     for (const [id, node] of treeNodes) {
       this.statements.insertTreeNode.run(id, node);
     }

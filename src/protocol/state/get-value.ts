@@ -1,6 +1,7 @@
 /**
- * Reads a key's value at any kept version by walking the tree. The node keeps a flat
- * latest-value table for hot reads; this is the path for historical reads and for checks.
+ * Reads a key's value at any kept version by walking the tree. The tree is the only copy of
+ * the state: the node reads its latest values this way too, behind a cache and a filter of
+ * the keys that exist (docs/adr/0007-state-in-the-tree-only.md).
  */
 import type { Bytes } from '../core/bytes.js';
 import { toHex } from '../core/bytes.js';
@@ -18,13 +19,23 @@ export function getValue(
   version: StateVersion,
   key: string,
 ): Bytes | null {
-  const keyHash = keyHashOf(crypto, key);
-  const leaf = walkPath(store, version, keyHash, () => {});
+  return getValueByHash(store, version, keyHashOf(crypto, key));
+}
+
+/** As getValue, for a caller that already holds the key's hash. */
+export function getValueByHash(
+  store: TreeNodeStore,
+  version: StateVersion,
+  keyHash: Bytes,
+): Bytes | null {
+  const leaf = walkPath(store, version, keyHash, NO_VISIT);
   if (leaf === null || !sameHash(keyHash, 0, leaf, 1)) {
     return null;
   }
   return leafValue(leaf);
 }
+
+const NO_VISIT = () => {};
 
 /** The state root of a kept version, e.g. to check a store against block headers. */
 export function getRootHash(crypto: Crypto, store: TreeNodeStore, version: StateVersion): Hash {
