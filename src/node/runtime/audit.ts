@@ -20,12 +20,11 @@ import {
   transactionHash,
   verifyTransactionSignature,
 } from '../../protocol/ledger/transaction.js';
-import { keyHashOf } from '../../protocol/state/node-codec.js';
 import type { ChainStore, StoredBlock, StoredTransaction } from '../storage/chain-store.js';
 import { SqliteChainStore } from '../storage/sqlite-chain-store.js';
 import { ensureGenesis } from './open-node.js';
 import { StateCache } from './state-cache.js';
-import { type NodeStateTree, nodeStateTree } from './state-tree-adapter.js';
+import { latestStateSource, type NodeStateTree, nodeStateTree } from './state-tree-adapter.js';
 
 export interface AuditReport {
   ok: boolean;
@@ -154,11 +153,7 @@ interface Replica {
 
 function openReplica(crypto: Crypto, store: ChainStore): Replica {
   const tree = nodeStateTree(crypto, store);
-  const reader = new StateCache({
-    keyHash: (key) => keyHashOf(crypto, key),
-    load: (keyHash) => tree.get(store.latestHeight(), keyHash) ?? undefined,
-    scanKeyHashes: (visit) => tree.forEachKeyHash(store.latestHeight(), visit),
-  });
+  const reader = new StateCache(latestStateSource(crypto, store, tree));
   return { store, tree, reader };
 }
 

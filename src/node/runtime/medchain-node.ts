@@ -22,7 +22,6 @@ import {
   TRANSACTION_LIMITS,
   type Transaction,
 } from '../../protocol/ledger/transaction.js';
-import { keyHashOf } from '../../protocol/state/node-codec.js';
 import type { ChainListener, SubmitResult } from '../api/backend.js';
 import { problem } from '../api/problem.js';
 import type { ChainStore, StoredTransaction } from '../storage/chain-store.js';
@@ -37,7 +36,7 @@ import { publicKeyHex, signCommit } from './commit.js';
 import type { Logger } from './logger.js';
 import { Mempool, type PreparedTransaction } from './mempool.js';
 import { StateCache } from './state-cache.js';
-import type { NodeStateTree } from './state-tree-adapter.js';
+import { latestStateSource, type NodeStateTree } from './state-tree-adapter.js';
 import type { VerifierPool } from './verifier-pool.js';
 
 const REJECTION_FIELDS: Partial<Record<string, string>> = {
@@ -117,14 +116,7 @@ export class MedchainNode {
   ) {
     const { store, engine, crypto } = deps;
     assert(store.latestHeight() >= 0, 'node: the store must hold a genesis');
-    const { tree } = deps;
-    // The latest committed version is read at each load: commits happen on this thread, so
-    // a load never sees a version that is half written.
-    this.cache = new StateCache({
-      keyHash: (key) => keyHashOf(crypto, key),
-      load: (keyHash) => tree.get(store.latestHeight(), keyHash) ?? undefined,
-      scanKeyHashes: (visit) => tree.forEachKeyHash(store.latestHeight(), visit),
-    });
+    this.cache = new StateCache(latestStateSource(crypto, store, deps.tree));
     this.reader = this.cache;
     this.proposer = publicKeyHex(deps.validator);
     this.executor = new BlockExecutor({

@@ -9,10 +9,16 @@ import type { StateCommitment } from '../../protocol/ledger/build-block.js';
 import { applyWrites } from '../../protocol/state/apply-writes.js';
 import { forEachLeaf } from '../../protocol/state/for-each-leaf.js';
 import { getValueByHash } from '../../protocol/state/get-value.js';
-import { INTERNAL_TAG, leafKeyHash, parseNodeId } from '../../protocol/state/node-codec.js';
+import {
+  INTERNAL_TAG,
+  keyHashOf,
+  leafKeyHash,
+  parseNodeId,
+} from '../../protocol/state/node-codec.js';
 import { proveKey } from '../../protocol/state/prove-key.js';
 import type { StateProof, StateWrite } from '../../protocol/state/types.js';
 import type { ChainStore } from '../storage/chain-store.js';
+import type { StateSource } from './state-cache.js';
 
 export interface NodeStateTree extends StateCommitment {
   /**
@@ -29,6 +35,23 @@ export interface NodeStateTree extends StateCommitment {
    * directly, so the walk does not push the nodes that writes need out of the cache.
    */
   forEachKeyHash(version: number, visit: (keyHash: Bytes) => void): number;
+}
+
+/**
+ * Latest committed values, read through the tree: what the node's state cache loads from.
+ * The latest version is looked up at each read; commits run on the reader's thread, so a
+ * read never sees a version half written.
+ */
+export function latestStateSource(
+  crypto: Crypto,
+  store: Pick<ChainStore, 'latestHeight'>,
+  tree: NodeStateTree,
+): StateSource {
+  return {
+    keyHash: (key) => keyHashOf(crypto, key),
+    load: (keyHash) => tree.get(store.latestHeight(), keyHash) ?? undefined,
+    scanKeyHashes: (visit) => tree.forEachKeyHash(store.latestHeight(), visit),
+  };
 }
 
 /**
