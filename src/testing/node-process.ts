@@ -29,16 +29,9 @@ function projectRoot(): string {
 /** The installed entry point; found by walking up, since this file runs from src/ or dist/. */
 export const MEDCHAIN_BIN = join(projectRoot(), 'bin', 'medchain.js');
 
+/** A free loopback port, below the ephemeral range (see freePorts). */
 export async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
+  return freePorts(1);
 }
 
 /** Whether `port` on loopback can be bound right now. */
@@ -51,12 +44,21 @@ function isFree(port: number): Promise<boolean> {
 }
 
 /**
+ * Ports are drawn from below 32,768, where no common system hands out ephemeral ports
+ * (Linux starts there, macOS and Windows at 49,152). A port found free in the ephemeral
+ * range can be taken by any outgoing connection before the node binds it, and four
+ * validators dialling each other make many: that failed a test run with EADDRINUSE.
+ */
+const PORT_LOW = 20_000;
+const PORT_HIGH = 32_768;
+
+/**
  * The first of `count` consecutive free loopback ports: a network directory lays its
  * validators' API and transport addresses out on consecutive ports.
  */
 export async function freePorts(count: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 40_000);
+    const base = PORT_LOW + Math.floor(Math.random() * (PORT_HIGH - PORT_LOW - count));
     let free = true;
     for (let port = base; port < base + count && free; port++) {
       free = await isFree(port);
