@@ -61,3 +61,15 @@ test('key filter: past its size it adds layers, keeps every key and stays select
   }
   assert.ok(positives < 300, `${positives} false positives in 100,000`);
 });
+
+test('key filter: keys added again and again, as updated leaves are, do not grow it', () => {
+  const filter = new KeyFilter();
+  const hot = Array.from({ length: 1_000 }, (_, i) => hashOf(`nonce/${i}`));
+  for (let block = 0; block < 200; block++) {
+    for (const keyHash of hot) {
+      filter.add(keyHash);
+    }
+  }
+  assert.equal(filter.layerCount, 1);
+  assert.ok(filter.added <= hot.length, `${filter.added} counted`);
+});

@@ -36,7 +36,7 @@ export class KeyFilter {
     this.layers = [layer(expectedKeys)];
   }
 
-  /** Keys added, counting repeats. */
+  /** Keys added: a key the filter already reports as possibly present is not counted. */
   get added(): number {
     return this.count;
   }
@@ -46,8 +46,16 @@ export class KeyFilter {
     return this.layers.length;
   }
 
-  /** Adds a key by its 32-byte hash. */
+  /**
+   * Adds a key by its 32-byte hash. A key it may hold already is skipped: every block
+   * rewrites the leaves of the keys it updates, and counting those again would add layers
+   * for keys that exist once. Skipping a false positive is safe, since bits are never
+   * cleared: the filter goes on reporting that key as possibly present.
+   */
   add(keyHash: Bytes): void {
+    if (this.mightContain(keyHash)) {
+      return;
+    }
     let newest = this.layers[this.layers.length - 1]!;
     if (newest.count >= newest.capacity) {
       newest = layer(newest.capacity * 2);
