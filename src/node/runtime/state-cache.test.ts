@@ -8,6 +8,14 @@ import { StateCache, type StateSource } from './state-cache.js';
 
 const hashOf = (key: string) => new Uint8Array(createHash('sha256').update(key).digest());
 
+/** A state-tree leaf for `key`, as a block's new tree nodes carry it: tag ‖ key hash ‖ …. */
+function leafOf(key: string): readonly [string, Uint8Array] {
+  const leaf = new Uint8Array(1 + 32 + 32 + 1);
+  leaf[0] = LEAF_TAG;
+  leaf.set(hashOf(key), 1);
+  return [`1/${key}`, leaf];
+}
+
 /** A source filed by key hash, as the state tree is, counting the loads that reach it. */
 function hashedSource(filtered: boolean) {
   const byHash = new Map<string, Uint8Array>();
@@ -45,6 +53,7 @@ test('state cache: reads through, caches absence, applies commits, stays bounded
       ['a', null],
       ['b', utf8('2')],
     ]),
+    [leafOf('b')],
   );
   assert.equal(cache.get('a'), undefined);
   assert.deepEqual(cache.get('b'), utf8('2'));
@@ -71,12 +80,14 @@ test('state cache with a key filter: absent keys skip the source, present ones a
   // Commits add keys, past the filter's first layer too: none is reported absent.
   for (let block = 0; block < 40; block++) {
     const writes = new Map<string, Uint8Array | null>();
+    const leaves: Array<readonly [string, Uint8Array]> = [];
     for (let i = 0; i < 2_000; i++) {
       const key = `new/${block}/${i}`;
       put(key, utf8('x'));
       writes.set(key, utf8('x'));
+      leaves.push(leafOf(key));
     }
-    cache.apply(writes);
+    cache.apply(writes, leaves);
   }
   for (let block = 0; block < 40; block++) {
     for (let i = 0; i < 2_000; i += 397) {
@@ -90,11 +101,8 @@ test('state cache: the filter learns new keys from the leaves of the block’s t
   const cache = new StateCache(source, 4);
   assert.equal(cache.get('member/new'), undefined, 'absent before the block');
   put('member/new', utf8('m'));
-  const leaf = new Uint8Array(1 + 32 + 32 + 1);
-  leaf[0] = LEAF_TAG;
-  leaf.set(hashOf('member/new'), 1);
   // Only the leaf tells the filter: the written key is not hashed again.
-  cache.apply(new Map([['member/new', utf8('m')]]), [['1/a', leaf]]);
+  cache.apply(new Map([['member/new', utf8('m')]]), [leafOf('member/new')]);
   // Push the value out of the four-entry cache, so the next read goes to the filter.
   for (let i = 0; i < 8; i++) {
     cache.apply(new Map([[`other/${i}`, utf8('o')]]), []);

@@ -90,11 +90,11 @@ export class StateCache implements StateReader {
   }
 
   /**
-   * Applies a committed block's writes, so the cache never serves a stale value. Given the
-   * block's new tree nodes, the filter takes the key hashes from their leaves, which name
-   * every key the block created, instead of hashing each written key again.
+   * Applies a committed block's writes, so the cache never serves a stale value. The filter
+   * takes key hashes from the leaves among the block's new tree nodes, which name every key
+   * the block created, rather than hashing each written key again.
    */
-  apply(writes: WriteSet, treeNodes?: ReadonlyArray<readonly [string, Bytes]>): void {
+  apply(writes: WriteSet, treeNodes: ReadonlyArray<readonly [string, Bytes]>): void {
     const filter = this.filter;
     // The written arrays are views into shared arenas; kept for long one by one, each would
     // pin a whole slab of other, dead bytes. The block's values go into one buffer instead.
@@ -114,11 +114,8 @@ export class StateCache implements StateReader {
       buffer.set(value, offset);
       this.remember(key, buffer.subarray(offset, offset + value.length));
       offset += value.length;
-      if (filter !== undefined && treeNodes === undefined) {
-        filter.add(this.source.keyHash(key));
-      }
     }
-    if (filter !== undefined && treeNodes !== undefined) {
+    if (filter !== undefined) {
       for (const [, node] of treeNodes) {
         if (node[0] === LEAF_TAG) {
           filter.add(leafKeyHash(node));

@@ -200,22 +200,20 @@ class Supervisor {
 }
 
 /**
- * V8 collects garbage with helper threads, as many as there are cores. A validator already
- * keeps every other core busy with its signature verifiers, and `up` runs several
- * validators on one host, so the helpers only compete with them: measured here (2 cores),
- * one thread per collector took 5–6% less CPU per committed transaction, for one
- * validator and for four (docs/BENCHMARKS.md, "Garbage collection threads").
- */
-/**
- * V8 sizes its heap from the machine's memory (some 4 GB here) and lets garbage pile up
- * towards that between full collections: a validator's live heap is about 100-150 MB under
- * load, yet its resident memory kept climbing through long rounds. A 384 MB old generation
- * collects sooner. Measured (docs/BENCHMARKS.md, "Heap limit"): four validators at 1,500
- * tx/s for 200 s peaked at 404 MiB instead of 479, for about 3% more CPU per transaction;
- * one validator at saturation peaked at 374 MiB instead of 532, at 8% less throughput.
+ * The validators' default Node.js flags (docs/BENCHMARKS.md, "Garbage collection threads"
+ * and "Heap limit"):
+ * - One garbage-collector thread. V8 runs as many helpers as there are cores, but each
+ *   validator keeps the other cores busy with its signature verifiers, and `up` runs several
+ *   validators on one host, so the helpers only compete with them: one thread took 5–6%
+ *   less CPU per committed transaction here (2 cores), for one validator and for four.
+ * - A 384 MB old generation. V8 sizes its heap from the machine's memory (some 4 GB here)
+ *   and lets garbage pile up towards that: a validator's live heap is about 100-150 MB
+ *   under load, yet its resident memory kept climbing through long rounds. Bounded, four
+ *   validators at 1,500 tx/s for 200 s peaked at 404 MiB instead of 479 for about 3% more
+ *   CPU per transaction; one validator at saturation at 374 MiB instead of 532, at 8% less
+ *   throughput.
  */
 const VALIDATOR_HEAP_MB = 384;
-
 const VALIDATOR_NODE_ARGS_DEFAULT = [
   '--single-threaded-gc',
   `--max-old-space-size=${VALIDATOR_HEAP_MB}`,

@@ -14,6 +14,7 @@ import {
   LEAF_TAG,
   NIBBLE_CHARS,
   nodeId,
+  RADIX,
 } from './node-codec.js';
 import type { StateVersion, TreeNodeStore } from './types.js';
 
@@ -41,7 +42,7 @@ export function forEachLeaf(
     // Copied out: the recursion below decodes deeper nodes into the same table.
     const mask = table.mask;
     const versions = Array.from(table.versions);
-    for (let nibble = 0; nibble < 16; nibble++) {
+    for (let nibble = 0; nibble < RADIX; nibble++) {
       if ((mask & (1 << nibble)) === 0) {
         continue;
       }
