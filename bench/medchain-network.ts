@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Signer } from '../src/protocol/core/crypto.js';
 import { DEMO_ORGANIZATION_IDS } from '../src/protocol/genesis/demo.js';
-import { adminKeyPath, freePort, keystoreSigner } from '../src/testing/node-process.js';
+import { adminKeyPath, freePorts, keystoreSigner } from '../src/testing/node-process.js';
 import { startChild, stopChild, waitUntil } from './child-processes.js';
 
 /** The repository root: the nearest folder above this file holding package.json. */
@@ -51,11 +51,11 @@ function medchainBin(): string {
 
 /**
  * Creates the network directory and sets every validator's block and mempool sizes. The
- * validators take consecutive ports after the free ones found for the first.
+ * validators take consecutive ports, API and transport each a run found free.
  */
 export async function initNetwork(options: NetworkOptions): Promise<number> {
-  const port = await freePort();
-  const p2p = await freePort();
+  const port = await freePorts(options.validators);
+  const p2p = await freePorts(options.validators);
   const args = [medchainBin(), 'init', '--dir', options.dir, '--api', `127.0.0.1:${port}`];
   args.push('--p2p', `127.0.0.1:${p2p}`, '--validators', String(options.validators));
   const init = startChild(process.execPath, args, {});

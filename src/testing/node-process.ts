@@ -29,11 +29,6 @@ function projectRoot(): string {
 /** The installed entry point; found by walking up, since this file runs from src/ or dist/. */
 export const MEDCHAIN_BIN = join(projectRoot(), 'bin', 'medchain.js');
 
-/** A free loopback port, below the ephemeral range (see freePorts). */
-export async function freePort(): Promise<number> {
-  return freePorts(1);
-}
-
 /** Whether `port` on loopback can be bound right now. */
 function isFree(port: number): Promise<boolean> {
   return new Promise((done) => {

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import solc from 'solc';
 import { createWalletClient, type Hex, http } from 'viem';
-import { freePort } from '../../../src/testing/node-process.js';
+import { freePorts } from '../../../src/testing/node-process.js';
 import { startChild, stopChild, waitUntil } from '../../child-processes.js';
 import { repositoryRoot } from '../../medchain-network.js';
 import { evmAdmins } from '../../targets/evm-target.js';
@@ -88,7 +88,7 @@ export async function startHardhatNode(mining: Mining): Promise<HardhatNode> {
   const packagePath = require.resolve('hardhat/package.json');
   const version = (JSON.parse(readFileSync(packagePath, 'utf8')) as { version: string }).version;
   const cli = join(dirname(packagePath), 'internal', 'cli', 'cli.js');
-  const port = await freePort();
+  const port = await freePorts(1);
   const args = [cli, '--config', config, 'node', '--hostname', '127.0.0.1', '--port', String(port)];
   const started = startChild(process.execPath, args, {
     cwd: repositoryRoot(),
