@@ -20,10 +20,13 @@ import {
 } from './chain-store.js';
 
 /**
+ * 3: transactions are found by hash through `tx_hashes`, filled in sorted runs
+ *    (docs/adr/0008-transaction-hash-index-in-runs.md); version 2 kept a unique index on
+ *    `transactions.hash`, which opening a version-2 file replaces.
  * 2: the state lives in the tree only (tree_nodes); version 1 also kept a latest-value
- * `state` table, which opening a version-1 file drops (docs/adr/0007-state-in-the-tree-only.md).
+ *    `state` table, which opening a version-1 file drops (docs/adr/0007-state-in-the-tree-only.md).
  */
-const SCHEMA_VERSION = '2';
+const SCHEMA_VERSION = '3';
 /** Transaction rows are keyed height * 2^20 + index: blocks hold fewer than 2^20 transactions. */
 const INDEX_SPAN = 1 << 20;
 
@@ -34,7 +37,8 @@ CREATE TABLE IF NOT EXISTS blocks (
   commit_certificate TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS transactions (
   id INTEGER PRIMARY KEY, hash BLOB NOT NULL, body TEXT NOT NULL, receipt TEXT NOT NULL);
-CREATE UNIQUE INDEX IF NOT EXISTS transactions_by_hash ON transactions (hash);
+CREATE TABLE IF NOT EXISTS tx_hashes (
+  prefix INTEGER NOT NULL, id INTEGER NOT NULL, PRIMARY KEY (prefix, id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS tree_nodes (id TEXT PRIMARY KEY, node BLOB NOT NULL) WITHOUT ROWID;
 `;
 
@@ -47,6 +51,19 @@ export interface SqliteChainStoreOptions {
    * (checkpoint-worker.ts). Nodes turn it on; short-lived stores (tests, audits) need not.
    */
   backgroundCheckpoints?: boolean;
+  /** Hashes per sorted run merged into the hash index (tests make it small). */
+  hashRunEntries?: number;
+}
+
+/** A run of hashes being merged into `tx_hashes`, sorted by prefix, a slice per block. */
+interface HashRun {
+  prefixes: number[];
+  ids: number[];
+  byHash: Map<string, number>;
+  next: number;
+  slice: number;
+  /** The highest block whose hashes the run holds. */
+  toHeight: number;
 }
 
 /**
@@ -56,6 +73,22 @@ export interface SqliteChainStoreOptions {
  * validator's resident memory 40-60 MiB lower.
  */
 const PAGE_CACHE_KIB = 16_384;
+
+/**
+ * Transactions found by hash without an index that takes every block's hashes in random
+ * order: a block of 2,000 transactions dirtied nearly 2,000 index pages (16 KiB each) once
+ * the index outgrew that many, so the write batch grew with the chain. Instead the hashes
+ * of recent blocks are kept in memory; once they number HASH_RUN_ENTRIES they are sorted
+ * and merged into `tx_hashes` over the next HASH_RUN_BLOCKS blocks, a contiguous key range
+ * per block, so each index page is written about once per run. `tx_hashes` keys on the
+ * hash's first 48 bits (a safe integer; about 18 bytes an entry instead of 40), and a
+ * lookup compares the full hash in the transaction row.
+ * Meta `hash_index_height`: every transaction of the blocks up to it is in `tx_hashes`;
+ * those above are read back into memory at startup.
+ */
+const HASH_RUN_ENTRIES = 32_768;
+const HASH_RUN_BLOCKS = 16;
+const HASH_INDEX_HEIGHT = 'hash_index_height';
 
 /** How often the checkpoint worker copies the log: a few blocks' worth at full load. */
 const CHECKPOINT_INTERVAL_MS = 500;
@@ -101,6 +134,12 @@ export class SqliteChainStore implements ChainStore {
   private readonly statements;
   private height: number;
   private checkpointer: Worker | undefined;
+  private readonly hashRunEntries: number;
+  /** Transaction ids by hex hash, for blocks not yet in a run. */
+  private recentHashes = new Map<string, number>();
+  private hashRun: HashRun | undefined;
+  /** A read-only view of a version-1 or -2 file, which has the old index instead. */
+  private readonly legacyHashIndex: boolean;
 
   constructor(options: SqliteChainStoreOptions) {
     this.db = new Database(options.path, { readonly: options.readonly ?? false });
@@ -115,8 +154,13 @@ export class SqliteChainStore implements ChainStore {
       this.checkSchemaVersion();
     }
     this.db.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
+    this.hashRunEntries = options.hashRunEntries ?? HASH_RUN_ENTRIES;
+    this.legacyHashIndex = !this.hasTable('tx_hashes');
     this.statements = this.prepare();
     this.height = this.loadHeight();
+    if (!this.legacyHashIndex) {
+      this.loadRecentHashes();
+    }
     if (options.backgroundCheckpoints === true && !options.readonly) {
       this.db.pragma('wal_autocheckpoint = 0');
       this.checkpointer = new Worker(CHECKPOINT_WORKER, {
@@ -151,12 +195,24 @@ export class SqliteChainStore implements ChainStore {
       blockTransactions: db.prepare<[number, number], TransactionRow>(
         'SELECT id, hash, body, receipt FROM transactions WHERE id >= ? AND id < ? ORDER BY id',
       ),
-      transaction: db.prepare<[Buffer], TransactionRow>(
-        'SELECT id, hash, body, receipt FROM transactions WHERE hash = ?',
+      transactionById: db.prepare<[number], TransactionRow>(
+        'SELECT id, hash, body, receipt FROM transactions WHERE id = ?',
       ),
-      hasTransaction: db.prepare<[Buffer], { one: number }>(
-        'SELECT 1 AS one FROM transactions WHERE hash = ?',
+      transactionsFrom: db.prepare<[number], { id: number; hash: Buffer }>(
+        'SELECT id, hash FROM transactions WHERE id >= ? ORDER BY id',
       ),
+      // Only a read-only view of an older file uses it: that file still has the index.
+      transactionByHash: this.legacyHashIndex
+        ? db.prepare<[Buffer], TransactionRow>(
+            'SELECT id, hash, body, receipt FROM transactions WHERE hash = ?',
+          )
+        : undefined,
+      hashIds: this.legacyHashIndex
+        ? undefined
+        : db.prepare<[number], number>('SELECT id FROM tx_hashes WHERE prefix = ?').pluck(),
+      insertHash: this.legacyHashIndex
+        ? undefined
+        : db.prepare('INSERT OR IGNORE INTO tx_hashes (prefix, id) VALUES (?, ?)'),
       treeNode: db.prepare<[string], Buffer>('SELECT node FROM tree_nodes WHERE id = ?').pluck(),
       insertTreeNode: db.prepare('INSERT OR REPLACE INTO tree_nodes (id, node) VALUES (?, ?)'),
     };
@@ -166,22 +222,116 @@ export class SqliteChainStore implements ChainStore {
     const row = this.db
       .prepare<[], { value: string }>("SELECT value FROM meta WHERE name = 'schema_version'")
       .get();
+    const setMeta = this.db.prepare('INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)');
     if (row === undefined) {
-      this.db
-        .prepare("INSERT INTO meta (name, value) VALUES ('schema_version', ?)")
-        .run(SCHEMA_VERSION);
-    } else if (row.value === '1') {
-      // Every value of the dropped table is also in a leaf of the latest tree version, which
-      // is what every read goes through now.
       this.db.transaction(() => {
-        this.db.exec('DROP TABLE IF EXISTS state');
-        this.db
-          .prepare("UPDATE meta SET value = ? WHERE name = 'schema_version'")
-          .run(SCHEMA_VERSION);
+        setMeta.run('schema_version', SCHEMA_VERSION);
+        setMeta.run(HASH_INDEX_HEIGHT, '0');
       })();
-    } else if (row.value !== SCHEMA_VERSION) {
+      return;
+    }
+    if (row.value !== '1' && row.value !== '2' && row.value !== SCHEMA_VERSION) {
       throw new StorageError('corrupt', `unsupported schema version ${row.value}`);
     }
+    if (row.value === SCHEMA_VERSION) {
+      return;
+    }
+    this.db.transaction(() => {
+      // 1 → 2: every value of the dropped table is also in a leaf of the latest tree
+      // version, which is what every read goes through now.
+      this.db.exec('DROP TABLE IF EXISTS state');
+      // 2 → 3: the hashes of every stored transaction go into tx_hashes in one sorted pass.
+      this.db.function('hash_prefix', { deterministic: true }, (hash: unknown) =>
+        hashPrefix(hash as Buffer),
+      );
+      this.db.exec(`DELETE FROM tx_hashes;
+        INSERT INTO tx_hashes (prefix, id)
+          SELECT hash_prefix(hash), id FROM transactions ORDER BY 1, 2;
+        DROP INDEX IF EXISTS transactions_by_hash;`);
+      const top = this.db
+        .prepare<[], number | null>('SELECT MAX(height) FROM blocks')
+        .pluck()
+        .get();
+      setMeta.run(HASH_INDEX_HEIGHT, String(top ?? 0));
+      setMeta.run('schema_version', SCHEMA_VERSION);
+    })();
+  }
+
+  private hasTable(name: string): boolean {
+    const found = this.db
+      .prepare<[string], number>("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?")
+      .pluck()
+      .get(name);
+    return found !== undefined;
+  }
+
+  /** Reads back the hashes of the blocks above the hash index's height (see HASH_RUN_ENTRIES). */
+  private loadRecentHashes(): void {
+    const indexed = Number(this.statements.meta.get(HASH_INDEX_HEIGHT)?.value ?? 0);
+    for (const row of this.statements.transactionsFrom.iterate((indexed + 1) * INDEX_SPAN)) {
+      this.recentHashes.set(toHex(row.hash), row.id);
+    }
+    if (!this.db.readonly && this.recentHashes.size >= this.hashRunEntries) {
+      this.startHashRun();
+    }
+  }
+
+  /** Freezes the recent hashes into a sorted run that the next blocks merge into the index. */
+  private startHashRun(): void {
+    const byHash = this.recentHashes;
+    this.recentHashes = new Map();
+    const entries: [number, number][] = [];
+    for (const [hash, id] of byHash) {
+      entries.push([hashPrefix(hash), id]);
+    }
+    entries.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    this.hashRun = {
+      prefixes: entries.map((entry) => entry[0]),
+      ids: entries.map((entry) => entry[1]),
+      byHash,
+      next: 0,
+      slice: Math.ceil(entries.length / HASH_RUN_BLOCKS),
+      toHeight: this.height,
+    };
+  }
+
+  /** Inside a block's write: merges the run's next slice; returns where the next begins. */
+  private mergeHashSlice(): number | undefined {
+    const run = this.hashRun;
+    const insert = this.statements.insertHash;
+    if (run === undefined || insert === undefined) {
+      return undefined;
+    }
+    const end = Math.min(run.next + run.slice, run.ids.length);
+    for (let i = run.next; i < end; i++) {
+      insert.run(run.prefixes[i], run.ids[i]);
+    }
+    if (end === run.ids.length) {
+      this.statements.setMeta.run(HASH_INDEX_HEIGHT, String(run.toHeight));
+    }
+    return end;
+  }
+
+  /** The id of a transaction by hash, or undefined; compares the full hash, not the prefix. */
+  private transactionId(hash: string): number | undefined {
+    const recent = this.recentHashes.get(hash) ?? this.hashRun?.byHash.get(hash);
+    if (recent !== undefined) {
+      return recent;
+    }
+    if (this.statements.hashIds === undefined) {
+      return undefined;
+    }
+    const prefix = hashPrefix(hash);
+    if (Number.isNaN(prefix)) {
+      return undefined;
+    }
+    for (const id of this.statements.hashIds.all(prefix)) {
+      const row = this.statements.transactionById.get(id);
+      if (row !== undefined && toHex(row.hash) === hash) {
+        return id;
+      }
+    }
+    return undefined;
   }
 
   private loadHeight(): number {
@@ -231,12 +381,22 @@ export class SqliteChainStore implements ChainStore {
   }
 
   transaction(hash: string): StoredTransaction | undefined {
-    const row = this.statements.transaction.get(Buffer.from(hash, 'hex'));
+    const legacy = this.statements.transactionByHash;
+    if (legacy !== undefined) {
+      const row = legacy.get(Buffer.from(hash, 'hex'));
+      return row === undefined ? undefined : decodeTransactionRow(row);
+    }
+    const id = this.transactionId(hash);
+    const row = id === undefined ? undefined : this.statements.transactionById.get(id);
     return row === undefined ? undefined : decodeTransactionRow(row);
   }
 
   hasTransaction(hash: string): boolean {
-    return this.statements.hasTransaction.get(Buffer.from(hash, 'hex')) !== undefined;
+    const legacy = this.statements.transactionByHash;
+    if (legacy !== undefined) {
+      return legacy.get(Buffer.from(hash, 'hex')) !== undefined;
+    }
+    return this.transactionId(hash) !== undefined;
   }
 
   treeNode(id: string): Bytes | undefined {
@@ -272,6 +432,7 @@ export class SqliteChainStore implements ChainStore {
     if (batch.transactions.length >= INDEX_SPAN) {
       throw new StorageError('corrupt', 'too many transactions in one block');
     }
+    const base = block.height * INDEX_SPAN;
     const write = this.db.transaction(() => {
       this.statements.insertBlock.run(
         block.height,
@@ -279,7 +440,6 @@ export class SqliteChainStore implements ChainStore {
         JSON.stringify(block.header),
         JSON.stringify(block.commit),
       );
-      const base = block.height * INDEX_SPAN;
       for (let index = 0; index < batch.transactions.length; index++) {
         const entry = batch.transactions[index]!;
         this.statements.insertTransaction.run(
@@ -290,9 +450,23 @@ export class SqliteChainStore implements ChainStore {
         );
       }
       this.writeTreeNodes(batch.treeNodes);
+      return this.mergeHashSlice();
     });
-    write();
+    const merged = write();
     this.height = block.height;
+    for (let index = 0; index < batch.transactions.length; index++) {
+      this.recentHashes.set(batch.transactions[index]!.hash, base + index);
+    }
+    const run = this.hashRun;
+    if (run !== undefined && merged !== undefined) {
+      run.next = merged;
+      if (merged === run.ids.length) {
+        this.hashRun = undefined;
+      }
+    }
+    if (this.hashRun === undefined && this.recentHashes.size >= this.hashRunEntries) {
+      this.startHashRun();
+    }
   }
 
   private writeTreeNodes(treeNodes: ReadonlyArray<readonly [string, Bytes]>): void {
@@ -320,4 +494,12 @@ function decodeTransactionRow(row: TransactionRow): StoredTransaction {
     transaction: JSON.parse(row.body) as Transaction,
     receipt: JSON.parse(row.receipt) as Receipt,
   };
+}
+
+/** A transaction hash's first 48 bits, the key of `tx_hashes`; NaN for a malformed hex hash. */
+function hashPrefix(hash: Buffer | string): number {
+  if (typeof hash === 'string') {
+    return /^[0-9a-f]{12}/.test(hash) ? Number.parseInt(hash.slice(0, 12), 16) : Number.NaN;
+  }
+  return hash.readUIntBE(0, 6);
 }
