@@ -96,6 +96,36 @@ export async function healthWorkloadRounds(
 }
 
 /**
+ * The consortium's saturation, found like the single validator's: fixed loads in ascending
+ * order, each its own round, stopping at the first that commits less than the best so far.
+ * The consortium saturates at a fraction of one validator's rate, so the load that
+ * saturates one validator best only queues transactions behind four (at 16,000 in flight,
+ * p99 11.5 s and 12% fewer committed than at 4,000).
+ */
+async function consortiumSaturation(
+  plan: SuitePlan,
+  validators: number,
+  run: Run,
+): Promise<RoundResult> {
+  let best: RoundResult | undefined;
+  for (const level of plan.fixedLoadLevels) {
+    const { result } = await run({
+      name: `medchain-validators-${validators}-load-${level}`,
+      workload: 'registration',
+      controller: { kind: 'fixed-load', transactions: level },
+      count: transactionsFor(plan.validatorsS, plan.medchainTpsCeiling),
+      sendSMax: plan.validatorsS,
+      validators,
+    });
+    if (best !== undefined && result.throughputTps < best.throughputTps) {
+      break;
+    }
+    best = result;
+  }
+  return best!;
+}
+
+/**
  * The consortium's latency figure: a fixed rate at a share (80%) of the throughput its
  * saturation round reached, so p99 measures commit latency rather than queueing behind a
  * fixed load that outruns the network.
@@ -185,17 +215,19 @@ async function scalingRounds(
   run: Run,
 ): Promise<GrowthSegment[]> {
   for (const validators of plan.validatorCounts) {
-    const { result } = await run({
-      name: `medchain-validators-${validators}`,
-      workload: 'registration',
-      controller: { kind: 'fixed-load', transactions: bestLevel },
-      count: transactionsFor(plan.validatorsS, plan.medchainTpsCeiling),
-      sendSMax: plan.validatorsS,
-      validators,
-    });
-    if (validators > 1) {
-      await consortiumRateRound(plan, validators, result.throughputTps, run);
+    if (validators === 1) {
+      await run({
+        name: 'medchain-validators-1',
+        workload: 'registration',
+        controller: { kind: 'fixed-load', transactions: bestLevel },
+        count: transactionsFor(plan.validatorsS, plan.medchainTpsCeiling),
+        sendSMax: plan.validatorsS,
+        validators,
+      });
+      continue;
     }
+    const saturation = await consortiumSaturation(plan, validators, run);
+    await consortiumRateRound(plan, validators, saturation.throughputTps, run);
   }
   for (const size of plan.blockSizes) {
     await run({
