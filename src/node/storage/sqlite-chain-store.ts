@@ -57,8 +57,8 @@ export interface SqliteChainStoreOptions {
 
 /** A run of hashes being merged into `tx_hashes`, sorted by prefix, a slice per block. */
 interface HashRun {
-  prefixes: number[];
-  ids: number[];
+  /** [prefix, id] pairs. */
+  entries: [number, number][];
   byHash: Map<string, number>;
   next: number;
   slice: number;
@@ -286,8 +286,7 @@ export class SqliteChainStore implements ChainStore {
     }
     entries.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
     this.hashRun = {
-      prefixes: entries.map((entry) => entry[0]),
-      ids: entries.map((entry) => entry[1]),
+      entries,
       byHash,
       next: 0,
       slice: Math.ceil(entries.length / HASH_RUN_BLOCKS),
@@ -302,33 +301,35 @@ export class SqliteChainStore implements ChainStore {
     if (run === undefined || insert === undefined) {
       return undefined;
     }
-    const end = Math.min(run.next + run.slice, run.ids.length);
+    const end = Math.min(run.next + run.slice, run.entries.length);
     for (let i = run.next; i < end; i++) {
-      insert.run(run.prefixes[i], run.ids[i]);
+      const [prefix, id] = run.entries[i]!;
+      insert.run(prefix, id);
     }
-    if (end === run.ids.length) {
+    if (end === run.entries.length) {
       this.statements.setMeta.run(HASH_INDEX_HEIGHT, String(run.toHeight));
     }
     return end;
   }
 
-  /** The id of a transaction by hash, or undefined; compares the full hash, not the prefix. */
-  private transactionId(hash: string): number | undefined {
+  /** The row of a transaction by hash; an index hit is checked against the full hash. */
+  private transactionRow(hash: string): TransactionRow | undefined {
+    const { transactionByHash, transactionById, hashIds } = this.statements;
+    if (transactionByHash !== undefined) {
+      return transactionByHash.get(Buffer.from(hash, 'hex'));
+    }
     const recent = this.recentHashes.get(hash) ?? this.hashRun?.byHash.get(hash);
     if (recent !== undefined) {
-      return recent;
-    }
-    if (this.statements.hashIds === undefined) {
-      return undefined;
+      return transactionById.get(recent);
     }
     const prefix = hashPrefix(hash);
-    if (Number.isNaN(prefix)) {
+    if (hashIds === undefined || Number.isNaN(prefix)) {
       return undefined;
     }
-    for (const id of this.statements.hashIds.all(prefix)) {
-      const row = this.statements.transactionById.get(id);
+    for (const id of hashIds.all(prefix)) {
+      const row = transactionById.get(id);
       if (row !== undefined && toHex(row.hash) === hash) {
-        return id;
+        return row;
       }
     }
     return undefined;
@@ -381,22 +382,12 @@ export class SqliteChainStore implements ChainStore {
   }
 
   transaction(hash: string): StoredTransaction | undefined {
-    const legacy = this.statements.transactionByHash;
-    if (legacy !== undefined) {
-      const row = legacy.get(Buffer.from(hash, 'hex'));
-      return row === undefined ? undefined : decodeTransactionRow(row);
-    }
-    const id = this.transactionId(hash);
-    const row = id === undefined ? undefined : this.statements.transactionById.get(id);
+    const row = this.transactionRow(hash);
     return row === undefined ? undefined : decodeTransactionRow(row);
   }
 
   hasTransaction(hash: string): boolean {
-    const legacy = this.statements.transactionByHash;
-    if (legacy !== undefined) {
-      return legacy.get(Buffer.from(hash, 'hex')) !== undefined;
-    }
-    return this.transactionId(hash) !== undefined;
+    return this.transactionRow(hash) !== undefined;
   }
 
   treeNode(id: string): Bytes | undefined {
@@ -460,7 +451,7 @@ export class SqliteChainStore implements ChainStore {
     const run = this.hashRun;
     if (run !== undefined && merged !== undefined) {
       run.next = merged;
-      if (merged === run.ids.length) {
+      if (merged === run.entries.length) {
         this.hashRun = undefined;
       }
     }
