@@ -4,7 +4,8 @@
  * ever printed.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -143,6 +144,19 @@ describe('medchain help and usage', () => {
       assert.equal(run.code, 0);
       assert.match(run.stdout, /Examples:\n {2}\$ medchain /);
     }
+  });
+
+  it('stops quietly when its reader closes the pipe early, as `| head` does', async () => {
+    const nodeArgs = [...(isSource ? ['--import', 'tsx'] : []), entry, '--help'];
+    const child = spawn(process.execPath, nodeArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(stderr, '');
+    assert.equal(code, 0);
   });
 
   it('exits 2 with an error line on wrong usage', async () => {

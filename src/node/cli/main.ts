@@ -84,7 +84,21 @@ function buildProgram(): Command {
   return program;
 }
 
+/**
+ * `medchain block 5 | head -3` closes our standard output before we finish writing: the
+ * reader has what it wanted, so stop quietly instead of dying on an unhandled EPIPE.
+ */
+function stopQuietlyWhenOutputCloses(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') {
+      process.exit(0);
+    }
+    throw error;
+  });
+}
+
 async function main(argv: readonly string[]): Promise<void> {
+  stopQuietlyWhenOutputCloses();
   try {
     await buildProgram().parseAsync([...argv]);
   } catch (error) {
