@@ -95,6 +95,23 @@ export async function healthWorkloadRounds(
   }
 }
 
+/** A registration round of `validators` at a fixed load, for the validator-count rounds. */
+function validatorsRound(
+  plan: SuitePlan,
+  name: string,
+  level: number,
+  validators: number,
+): MedchainRoundOptions {
+  return {
+    name,
+    workload: 'registration',
+    controller: { kind: 'fixed-load', transactions: level },
+    count: transactionsFor(plan.validatorsS, plan.medchainTpsCeiling),
+    sendSMax: plan.validatorsS,
+    validators,
+  };
+}
+
 /**
  * The consortium's saturation, found like the single validator's: fixed loads in ascending
  * order, each its own round, stopping at the first that commits less than the best so far.
@@ -109,14 +126,9 @@ async function consortiumSaturation(
 ): Promise<RoundResult> {
   let best: RoundResult | undefined;
   for (const level of plan.fixedLoadLevels) {
-    const { result } = await run({
-      name: `medchain-validators-${validators}-load-${level}`,
-      workload: 'registration',
-      controller: { kind: 'fixed-load', transactions: level },
-      count: transactionsFor(plan.validatorsS, plan.medchainTpsCeiling),
-      sendSMax: plan.validatorsS,
-      validators,
-    });
+    const { result } = await run(
+      validatorsRound(plan, `medchain-validators-${validators}-load-${level}`, level, validators),
+    );
     if (best !== undefined && result.throughputTps < best.throughputTps) {
       break;
     }
@@ -216,14 +228,7 @@ async function scalingRounds(
 ): Promise<GrowthSegment[]> {
   for (const validators of plan.validatorCounts) {
     if (validators === 1) {
-      await run({
-        name: 'medchain-validators-1',
-        workload: 'registration',
-        controller: { kind: 'fixed-load', transactions: bestLevel },
-        count: transactionsFor(plan.validatorsS, plan.medchainTpsCeiling),
-        sendSMax: plan.validatorsS,
-        validators,
-      });
+      await run(validatorsRound(plan, 'medchain-validators-1', bestLevel, validators));
       continue;
     }
     const saturation = await consortiumSaturation(plan, validators, run);
