@@ -13,6 +13,17 @@ import { SqliteChainStore } from './sqlite-chain-store.js';
 
 const paths = new WeakMap<ChainStore, string>();
 
+/** A value of the store's `meta` table. */
+const meta = (store: SqliteChainStore, name: string) =>
+  store.db.prepare<[string], string>('SELECT value FROM meta WHERE name = ?').pluck().get(name);
+
+/** Names of the store's tables or indexes. */
+const schemaNames = (store: SqliteChainStore, type: 'table' | 'index') =>
+  store.db
+    .prepare<[string], string>('SELECT name FROM sqlite_master WHERE type = ?')
+    .pluck()
+    .all(type);
+
 for (const backgroundCheckpoints of [false, true]) {
   runChainStoreSuite(`sqlite${backgroundCheckpoints ? ', background checkpoints' : ''}`, {
     create() {
@@ -69,16 +80,9 @@ test('sqlite: a version-1 file, which also kept a latest-value table, opens as v
     UPDATE meta SET value = '1' WHERE name = 'schema_version';`);
   created.close();
   const reopened = new SqliteChainStore({ path });
-  const tables = reopened.db
-    .prepare<[], string>("SELECT name FROM sqlite_master WHERE type = 'table'")
-    .pluck()
-    .all();
+  const tables = schemaNames(reopened, 'table');
   assert.equal(tables.includes('state'), false, 'the latest-value table is dropped');
-  const version = reopened.db
-    .prepare<[], string>("SELECT value FROM meta WHERE name = 'schema_version'")
-    .pluck()
-    .get();
-  assert.equal(version, '3');
+  assert.equal(meta(reopened, 'schema_version'), '3');
   assert.equal(reopened.genesis()?.chainId, 'migration');
   assert.deepEqual(new Uint8Array(reopened.treeNode('0/')!), utf8('root'));
   reopened.close();
@@ -144,13 +148,7 @@ function hashStore(path: string, hashRunEntries: number): SqliteChainStore {
   return store;
 }
 
-const indexedHeight = (store: SqliteChainStore) =>
-  Number(
-    store.db
-      .prepare<[], string>("SELECT value FROM meta WHERE name = 'hash_index_height'")
-      .pluck()
-      .get(),
-  );
+const indexedHeight = (store: SqliteChainStore) => Number(meta(store, 'hash_index_height'));
 
 test('sqlite: every transaction is found by hash while runs merge, and after restarts', () => {
   const path = join(mkdtempSync(join(tmpdir(), 'medchain-store-')), 'chain.sqlite');
@@ -224,15 +222,8 @@ test('sqlite: a version-2 file, which indexed transactions.hash, opens as versio
   assert.equal(view.transaction(blocks[1]!.transactions[1]!.hash)?.height, 2);
   view.close();
   const reopened = new SqliteChainStore({ path });
-  const version = reopened.db
-    .prepare<[], string>("SELECT value FROM meta WHERE name = 'schema_version'")
-    .pluck()
-    .get();
-  assert.equal(version, '3');
-  const indexes = reopened.db
-    .prepare<[], string>("SELECT name FROM sqlite_master WHERE type = 'index'")
-    .pluck()
-    .all();
+  assert.equal(meta(reopened, 'schema_version'), '3');
+  const indexes = schemaNames(reopened, 'index');
   assert.equal(indexes.includes('transactions_by_hash'), false, 'the old index is dropped');
   assert.equal(indexedHeight(reopened), 2);
   for (const block of blocks) {
