@@ -14,17 +14,13 @@ import {
   ED25519_PUBLIC_KEY_BYTES,
   ED25519_SEED_BYTES,
   ED25519_SIGNATURE_BYTES,
-  SHA256_BYTES,
   type Signer,
 } from '../../protocol/core/crypto.js';
-import { sha256Buffer } from './node-crypto.js';
+import { sha256Bytes } from './node-crypto.js';
 
 export const sodiumCrypto: Crypto = {
   name: 'sodium',
-  sha256(data) {
-    const digest = sha256Buffer(data);
-    return new Uint8Array(digest.buffer, digest.byteOffset, SHA256_BYTES);
-  },
+  sha256: sha256Bytes,
   verifyEd25519(signature, message, publicKey) {
     // libsodium throws on wrong lengths; a malformed signature is simply not valid.
     if (signature.length !== ED25519_SIGNATURE_BYTES) {
