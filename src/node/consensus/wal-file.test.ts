@@ -69,4 +69,34 @@ describe('WalFile', () => {
       .map((record) => (record.type === 'height' ? record.height : record.message.height));
     assert.deepEqual(heights, [4, 4, 5, 5, 6]);
   });
+
+  it('compacts a reopened log, keeping exactly the later records in their order', () => {
+    const path = join(dir, 'e.wal');
+    const first = WalFile.open(path);
+    // Out of height order on purpose: compaction keeps records by height, not by position.
+    const appended = [vote(1), vote(5), vote(2), { type: 'height', height: 5 } as WalRecord];
+    for (const record of appended) {
+      first.append(record);
+    }
+    first.close();
+    const wal = WalFile.open(path);
+    wal.append(vote(3));
+    wal.append(vote(6));
+    wal.compact(5, true);
+    assert.equal(wal.size, 3);
+    const expected = [vote(5), { type: 'height', height: 5 }, vote(6)];
+    assert.deepEqual(wal.read(), expected);
+    // Offsets after a rewrite are those of the new file: a second rewrite and an append
+    // after it must line up with what is on disk.
+    wal.append(vote(7));
+    wal.compact(6, true);
+    wal.append({ type: 'height', height: 8 });
+    wal.close();
+    const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
+    assert.deepEqual(
+      lines.map((line) => JSON.parse(line) as WalRecord),
+      [vote(6), vote(7), { type: 'height', height: 8 }],
+    );
+    assert.deepEqual(WalFile.open(path).read(), [vote(6), vote(7), { type: 'height', height: 8 }]);
+  });
 });

@@ -9,6 +9,11 @@
  * and the node refuses to start. The log is rewritten from time to time keeping only the
  * records from the last committed height on (write a temporary file, sync, rename, sync
  * the directory), so it stays small while the height marker the amnesia check needs stays.
+ *
+ * Records are not kept in memory once written: a proposal's record holds its whole block,
+ * and holding every record until the next rewrite kept tens of megabytes of old blocks
+ * live, which every full garbage collection had to mark. Only each record's height and
+ * byte offset are kept; a rewrite copies the kept records' bytes, and `read` reads the file.
  */
 import {
   closeSync,
@@ -18,6 +23,7 @@ import {
   ftruncateSync,
   openSync,
   readFileSync,
+  readSync,
   renameSync,
   writeSync,
 } from 'node:fs';
@@ -28,6 +34,7 @@ import { walRecordHeight } from '../../protocol/consensus/wal.js';
 
 /** Rewrite the log once it grows past this many bytes. */
 const ROTATE_BYTES = 32 * 1024 * 1024;
+const COPY_CHUNK_BYTES = 1024 * 1024;
 
 export class WalCorruptError extends Error {
   override name = 'WalCorruptError';
@@ -37,38 +44,46 @@ export class WalFile {
   private fd: number;
   private bytes: number;
   private dirty = false;
-  /** Records still in the file, so a rewrite needs no read. */
-  private records: WalRecord[];
+  /** Height of each record in the file, oldest first. */
+  private heights: number[];
+  /** Byte offset of each record in the file; a record ends where the next one starts. */
+  private starts: number[];
 
   private constructor(
     readonly path: string,
-    records: WalRecord[],
+    spans: { heights: number[]; starts: number[] },
     bytes: number,
   ) {
-    this.records = records;
+    this.heights = spans.heights;
+    this.starts = spans.starts;
     this.bytes = bytes;
     this.fd = openSync(path, 'a');
   }
 
-  /** Opens (or creates) the log and returns it with the records it holds. */
+  /** Opens (or creates) the log, cutting off a torn last line. */
   static open(path: string): WalFile {
     if (!existsSync(path)) {
       closeSync(openSync(path, 'a'));
       syncDirectory(dirname(path));
     }
-    const { records, validBytes, totalBytes } = parseWal(readFileSync(path), path);
+    const { records, starts, validBytes, totalBytes } = parseWal(readFileSync(path), path);
     if (validBytes < totalBytes) {
       const fd = openSync(path, 'r+');
       ftruncateSync(fd, validBytes);
       fsyncSync(fd);
       closeSync(fd);
     }
-    return new WalFile(path, records, validBytes);
+    return new WalFile(path, { heights: records.map(walRecordHeight), starts }, validBytes);
   }
 
-  /** Every record in the log, oldest first. */
-  read(): readonly WalRecord[] {
-    return this.records;
+  /** Every record in the log, oldest first, read from the file: for a restart, not a hot path. */
+  read(): WalRecord[] {
+    return parseWal(readFileSync(this.path), this.path).records;
+  }
+
+  /** How many records the log holds. */
+  get size(): number {
+    return this.heights.length;
   }
 
   get needsSync(): boolean {
@@ -79,8 +94,9 @@ export class WalFile {
   append(record: WalRecord): void {
     const line = Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
     writeAll(this.fd, line);
+    this.heights.push(walRecordHeight(record));
+    this.starts.push(this.bytes);
     this.bytes += line.length;
-    this.records.push(record);
     this.dirty = true;
   }
 
@@ -101,19 +117,47 @@ export class WalFile {
       return;
     }
     this.sync();
-    const kept = this.records.filter((record) => walRecordHeight(record) >= committed);
-    const text = kept.map((record) => `${JSON.stringify(record)}\n`).join('');
+    // Kept records, as byte ranges of the current file; neighbours merge into one range.
+    const ranges: Array<[number, number]> = [];
+    const heights: number[] = [];
+    const starts: number[] = [];
+    let kept = 0;
+    for (let i = 0; i < this.heights.length; i++) {
+      const height = this.heights[i]!;
+      if (height < committed) {
+        continue;
+      }
+      const start = this.starts[i]!;
+      const end = this.starts[i + 1] ?? this.bytes;
+      const last = ranges[ranges.length - 1];
+      if (last !== undefined && last[1] === start) {
+        last[1] = end;
+      } else {
+        ranges.push([start, end]);
+      }
+      heights.push(height);
+      starts.push(kept);
+      kept += end - start;
+    }
     const temporary = `${this.path}.tmp`;
     const fd = openSync(temporary, 'w');
-    writeAll(fd, Buffer.from(text, 'utf8'));
-    fsyncSync(fd);
-    closeSync(fd);
+    const input = openSync(this.path, 'r');
+    try {
+      for (const [start, end] of ranges) {
+        copyRange(input, fd, start, end - start);
+      }
+      fsyncSync(fd);
+    } finally {
+      closeSync(input);
+      closeSync(fd);
+    }
     closeSync(this.fd);
     renameSync(temporary, this.path);
     syncDirectory(dirname(this.path));
     this.fd = openSync(this.path, 'a');
-    this.records = kept;
-    this.bytes = Buffer.byteLength(text);
+    this.heights = heights;
+    this.starts = starts;
+    this.bytes = kept;
   }
 
   close(): void {
@@ -126,6 +170,21 @@ function writeAll(fd: number, buffer: Buffer): void {
   let offset = 0;
   while (offset < buffer.length) {
     offset += writeSync(fd, buffer, offset, buffer.length - offset);
+  }
+}
+
+/** Copies `length` bytes at `position` of one file to the end of another, in pieces. */
+function copyRange(from: number, to: number, position: number, length: number): void {
+  const buffer = Buffer.allocUnsafe(Math.min(length, COPY_CHUNK_BYTES));
+  let done = 0;
+  while (done < length) {
+    const want = Math.min(buffer.length, length - done);
+    const read = readSync(from, buffer, 0, want, position + done);
+    if (read === 0) {
+      throw new WalCorruptError(`WAL shorter than its records (${position + done} bytes)`);
+    }
+    writeAll(to, buffer.subarray(0, read));
+    done += read;
   }
 }
 
@@ -142,8 +201,9 @@ function syncDirectory(path: string): void {
 export function parseWal(
   bytes: Buffer,
   path = 'wal',
-): { records: WalRecord[]; validBytes: number; totalBytes: number } {
+): { records: WalRecord[]; starts: number[]; validBytes: number; totalBytes: number } {
   const records: WalRecord[] = [];
+  const starts: number[] = [];
   let offset = 0;
   while (offset < bytes.length) {
     const end = bytes.indexOf(0x0a, offset);
@@ -160,9 +220,10 @@ export function parseWal(
       break; // a final record without its newline may be partial too
     }
     records.push(record);
+    starts.push(offset);
     offset = end + 1;
   }
-  return { records, validBytes: offset, totalBytes: bytes.length };
+  return { records, starts, validBytes: offset, totalBytes: bytes.length };
 }
 
 function parseRecord(line: string): WalRecord | undefined {

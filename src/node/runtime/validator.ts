@@ -141,7 +141,7 @@ export async function runValidator(
  */
 function adoptLegacyDirectory(opened: OpenedNode, wal: WalFile, logger: Logger): void {
   const height = opened.node.height;
-  if (opened.config.wal !== undefined || wal.read().length > 0 || height === 0) {
+  if (opened.config.wal !== undefined || wal.size > 0 || height === 0) {
     return;
   }
   wal.append({ type: 'height', height });
