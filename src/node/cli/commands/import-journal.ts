@@ -7,9 +7,19 @@
  * so no secret) until the wraps are stored, then marks the record done.
  *
  * Lines: `{"id","hash","sizeBytes","wraps":{recipient:wrap}}` when a record is uploaded,
- * `{"id","done":true}` once its wraps are stored. Ids are pseudonymous; no PHI.
+ * `{"id","done":true}` once its wraps are stored. Ids are pseudonymous; no PHI. Opening
+ * a journal with many finished records rewrites it to the lines still needed.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  truncateSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 
 export interface PreparedEntry {
   id: string;
@@ -20,6 +30,13 @@ export interface PreparedEntry {
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
+/**
+ * Lines the journal no longer needs (a finished record's prepared line, which carries its
+ * wraps) that make opening rewrite it, once they are also a quarter of the file: an import
+ * of a million records would otherwise leave a file of hundreds of megabytes that every
+ * restart reads whole.
+ */
+const REWRITE_LINES_MIN = 1024;
 
 function isPrepared(value: Record<string, unknown>): boolean {
   const { hash, sizeBytes, wraps } = value;
@@ -58,10 +75,12 @@ export class ImportJournal {
       truncateSync(path, complete);
     }
     const lines = bytes.subarray(0, complete).toString('utf8').split('\n');
+    let count = 0;
     lines.forEach((line, index) => {
       if (line.trim() === '') {
         return;
       }
+      count++;
       const where = `${path}:${index + 1}`;
       let value: unknown;
       try {
@@ -71,7 +90,29 @@ export class ImportJournal {
       }
       journal.apply(value as Record<string, unknown> | null, where);
     });
+    const needed = journal.done.size + journal.prepared.size;
+    if (count - needed >= Math.max(REWRITE_LINES_MIN, count / 4)) {
+      journal.rewrite();
+    }
     return journal;
+  }
+
+  /**
+   * Replaces the file with one line per record it still needs, through a temporary file
+   * and a rename: a crash leaves either journal, and the old one says no less.
+   */
+  private rewrite(): void {
+    const lines: string[] = [];
+    for (const id of this.done) {
+      lines.push(JSON.stringify({ id, done: true }));
+    }
+    for (const entry of this.prepared.values()) {
+      lines.push(JSON.stringify(entry));
+    }
+    const temporary = `${this.path}.tmp`;
+    const text = lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+    writeFileSync(temporary, text, { mode: 0o600, flush: true });
+    renameSync(temporary, this.path);
   }
 
   private apply(value: Record<string, unknown> | null, where: string): void {
@@ -81,6 +122,7 @@ export class ImportJournal {
     }
     if (value.done === true) {
       this.done.add(id);
+      this.prepared.delete(id);
     } else if (isPrepared(value)) {
       this.prepared.set(id, value as unknown as PreparedEntry);
       this.done.delete(id);
