@@ -1,4 +1,4 @@
-/** The import journal: what a restart finds, and the rewrite that keeps a long import's journal small. */
+/** The import journal: what a restart finds, and the rewrite that keeps a long one small. */
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
