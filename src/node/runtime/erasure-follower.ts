@@ -16,7 +16,7 @@
  * from the store: reading every block's transactions and receipts again cost a validator
  * about 3% of its CPU under load, for blocks that almost never hold an erasure.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Anchor, RecordHead } from '../../protocol/contracts/records/types.js';
 import type { JsonObject } from '../../protocol/core/canonical.js';
 import type { StateLookup } from '../api/auth.js';
@@ -25,6 +25,7 @@ import type { ChainStore } from '../storage/chain-store.js';
 import type { VaultBackend } from '../vault/vault-backend.js';
 import type { Logger } from './logger.js';
 import type { MedchainNode } from './medchain-node.js';
+import { replaceFileSync } from './replace-file.js';
 
 /** Persist the cursor at least this often while blocks without erasures go by. */
 const CURSOR_EVERY = 256;
@@ -78,9 +79,7 @@ function readCursor(path: string): number {
 }
 
 function writeCursor(path: string, height: number): void {
-  const temporary = `${path}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify({ height })}\n`, { flush: true });
-  renameSync(temporary, path);
+  replaceFileSync(path, `${JSON.stringify({ height })}\n`);
 }
 
 /** Adds to `found` the record ids of this organization's erasure requests among `events`. */

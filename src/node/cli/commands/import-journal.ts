@@ -10,16 +10,8 @@
  * `{"id","done":true}` once its wraps are stored. Ids are pseudonymous; no PHI. Opening
  * a journal with many finished records rewrites it to the lines still needed.
  */
-import {
-  closeSync,
-  fsyncSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  truncateSync,
-  writeFileSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
+import { replaceFileSync } from '../../runtime/replace-file.js';
 
 export interface PreparedEntry {
   id: string;
@@ -97,10 +89,7 @@ export class ImportJournal {
     return journal;
   }
 
-  /**
-   * Replaces the file with one line per record it still needs, through a temporary file
-   * and a rename: a crash leaves either journal, and the old one says no less.
-   */
+  /** Replaces the file with one line per record it still needs; the old one says no less. */
   private rewrite(): void {
     const lines: string[] = [];
     for (const id of this.done) {
@@ -109,10 +98,7 @@ export class ImportJournal {
     for (const entry of this.prepared.values()) {
       lines.push(JSON.stringify(entry));
     }
-    const temporary = `${this.path}.tmp`;
-    const text = lines.length === 0 ? '' : `${lines.join('\n')}\n`;
-    writeFileSync(temporary, text, { mode: 0o600, flush: true });
-    renameSync(temporary, this.path);
+    replaceFileSync(this.path, lines.length === 0 ? '' : `${lines.join('\n')}\n`, 0o600);
   }
 
   private apply(value: Record<string, unknown> | null, where: string): void {

@@ -11,8 +11,7 @@
  * what the first anchored and neither anchors nor uploads it again; the journal
  * (import-journal.ts) carries the key wraps across a crash between anchor and wraps.
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { fromHex, toHex } from '../../../protocol/core/bytes.js';
@@ -36,6 +35,7 @@ import {
   sourcePatientOf,
 } from '../../api/fhir/import-map.js';
 import { isNetworkDirectory, readNetworkFile } from '../../runtime/network-directory.js';
+import { replaceFileSync } from '../../runtime/replace-file.js';
 import { nodeUploader } from '../../vault/node-uploader.js';
 import { nodeChunkCipher, nodeSha256 } from '../../vault/node-vault-crypto.js';
 import {
@@ -250,9 +250,7 @@ async function patientKeystore(registrar: PatientRegistrar, patient: string) {
     label: patient,
     createdAt: new Date(),
   });
-  const temporary = `${path}.${toHex(randomBytes(4))}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600, flush: true });
-  renameSync(temporary, path);
+  replaceFileSync(path, `${JSON.stringify(file, null, 2)}\n`, 0o600);
   return { publicKeys: file.publicKeys };
 }
 
