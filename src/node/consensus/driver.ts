@@ -35,8 +35,9 @@ import type { MedchainNode } from '../runtime/medchain-node.js';
 import { BlockBuilder, type BlockBuilderOptions } from './block-builder.js';
 import { BlockSync, valueId } from './block-sync.js';
 import { TransactionGossip } from './gossip.js';
+import { RecordJson } from './record-json.js';
 import type { WalFile } from './wal-file.js';
-import { decodePacket, encodePacket, type Packet } from './wire.js';
+import { decodePacket, type Packet } from './wire.js';
 
 /**
  * How long a peer seen voting at a height we have committed gets to commit it by itself
@@ -77,6 +78,7 @@ export class ConsensusDriver {
   private readonly events: ConsensusEvent[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly encoded = new WeakMap<ConsensusMessage, Uint8Array>();
+  private readonly json = new RecordJson();
   private readonly unsubscribe: Unsubscribe[] = [];
   private readonly gossip: TransactionGossip;
   private readonly builder: BlockBuilder;
@@ -166,7 +168,7 @@ export class ConsensusDriver {
   /** D1: a persist is appended; any other action first makes what is appended durable. */
   private perform(action: ConsensusAction): void {
     if (action.type === 'persist') {
-      this.deps.wal.append(action.record);
+      this.deps.wal.append(action.record, this.json.walLine(action.record));
       return;
     }
     this.deps.wal.sync();
@@ -335,9 +337,12 @@ export class ConsensusDriver {
 
   /** Rebroadcasts re-send the same message objects: each is encoded once. */
   private broadcast(message: ConsensusMessage): void {
+    if (this.deps.transport.connectedPeers().length === 0) {
+      return;
+    }
     let bytes = this.encoded.get(message);
     if (bytes === undefined) {
-      bytes = encodePacket({ kind: 'consensus', message });
+      bytes = this.json.packet(message);
       this.encoded.set(message, bytes);
     }
     if (bytes.length > FRAME_PAYLOAD_BYTES_MAX_DEFAULT) {

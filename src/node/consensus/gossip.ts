@@ -48,6 +48,10 @@ export class TransactionGossip {
     const transactions = this.batch;
     this.batch = [];
     this.bytes = 0;
+    // A lone validator, or one cut off from every peer, has no one to tell: skip encoding.
+    if (this.transport.connectedPeers().length === 0) {
+      return;
+    }
     this.transport.broadcast(encodePacket({ kind: 'transactions', transactions }));
   }
 

@@ -90,9 +90,12 @@ export class WalFile {
     return this.dirty;
   }
 
-  /** Writes one record; it is durable only after sync(). */
-  append(record: WalRecord): void {
-    const line = Buffer.from(`${JSON.stringify(record)}\n`, 'utf8');
+  /**
+   * Writes one record; it is durable only after sync(). `text` is the record's JSON line
+   * when the caller already has it (RecordJson), newline included.
+   */
+  append(record: WalRecord, text = `${JSON.stringify(record)}\n`): void {
+    const line = Buffer.from(text, 'utf8');
     writeAll(this.fd, line);
     this.heights.push(walRecordHeight(record));
     this.starts.push(this.bytes);
