@@ -177,11 +177,7 @@ export class MedchainNode {
       this.admissions.push(waiting);
       const { transaction, signingBytes: message } = entry;
       verifier
-        .verify({
-          signature: fromHex(transaction.signature),
-          publicKey: fromHex(transaction.signer),
-          message,
-        })
+        .verify({ signatureHex: transaction.signature, publicKeyHex: transaction.signer, message })
         .then((valid) => {
           waiting.valid = valid;
           this.drainAdmissions();
@@ -372,15 +368,19 @@ export class MedchainNode {
 
   private async verifyAll(entries: PreparedEntry[]): Promise<boolean> {
     const checks = entries.map(({ transaction, signingBytes: message }) => ({
-      signature: fromHex(transaction.signature),
-      publicKey: fromHex(transaction.signer),
+      signatureHex: transaction.signature,
+      publicKeyHex: transaction.signer,
       message,
     }));
     const verifier = this.deps.verifier;
     if (verifier === undefined) {
       const { crypto } = this.deps;
       return checks.every((check) =>
-        crypto.verifyEd25519(check.signature, check.message, check.publicKey),
+        crypto.verifyEd25519(
+          fromHex(check.signatureHex),
+          check.message,
+          fromHex(check.publicKeyHex),
+        ),
       );
     }
     const results = await Promise.all(checks.map((check) => verifier.verify(check)));

@@ -6,10 +6,16 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { hexInto } from '../../protocol/core/bytes.js';
 
+/**
+ * One signature to check. The signature and key are the transaction's own lowercase hex,
+ * already checked by its decoder: they are decoded straight into the packed batch, so a
+ * check allocates no byte arrays of its own while it waits for its batch.
+ */
 export interface SignatureCheck {
-  signature: Uint8Array;
-  publicKey: Uint8Array;
+  signatureHex: string;
+  publicKeyHex: string;
   message: Uint8Array;
 }
 
@@ -89,8 +95,8 @@ function pack(checks: SignatureCheck[]): ArrayBuffer {
   const view = new DataView(buffer);
   let offset = 0;
   for (const check of checks) {
-    bytes.set(check.signature, offset);
-    bytes.set(check.publicKey, offset + 64);
+    hexInto(check.signatureHex, bytes, offset);
+    hexInto(check.publicKeyHex, bytes, offset + 64);
     view.setUint32(offset + 96, check.message.length, true);
     bytes.set(check.message, offset + 100);
     offset += 100 + check.message.length;
