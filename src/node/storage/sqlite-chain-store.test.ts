@@ -82,8 +82,27 @@ test('sqlite: a version-1 file, which also kept a latest-value table, opens as v
   const reopened = new SqliteChainStore({ path });
   const tables = schemaNames(reopened, 'table');
   assert.equal(tables.includes('state'), false, 'the latest-value table is dropped');
-  assert.equal(meta(reopened, 'schema_version'), '3');
+  assert.equal(meta(reopened, 'schema_version'), '4');
   assert.equal(reopened.genesis()?.chainId, 'migration');
+  assert.deepEqual(new Uint8Array(reopened.treeNode('0/')!), utf8('root'));
+  reopened.close();
+});
+
+test('sqlite: a version-3 file is taken as it is and marked version 4', () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'medchain-store-')), 'chain.sqlite');
+  const created = new SqliteChainStore({ path });
+  created.saveGenesis({
+    genesisJson: '{}',
+    genesisHash: 'aa'.repeat(32),
+    chainId: 'v3',
+    stateRoot: 'bb'.repeat(32),
+    treeNodes: [['0/', utf8('root')]],
+  });
+  created.db.exec("UPDATE meta SET value = '3' WHERE name = 'schema_version'");
+  created.close();
+  const reopened = new SqliteChainStore({ path });
+  assert.equal(meta(reopened, 'schema_version'), '4');
+  assert.equal(reopened.genesis()?.chainId, 'v3');
   assert.deepEqual(new Uint8Array(reopened.treeNode('0/')!), utf8('root'));
   reopened.close();
 });
@@ -222,7 +241,7 @@ test('sqlite: a version-2 file, which indexed transactions.hash, opens as versio
   assert.equal(view.transaction(blocks[1]!.transactions[1]!.hash)?.height, 2);
   view.close();
   const reopened = new SqliteChainStore({ path });
-  assert.equal(meta(reopened, 'schema_version'), '3');
+  assert.equal(meta(reopened, 'schema_version'), '4');
   const indexes = schemaNames(reopened, 'index');
   assert.equal(indexes.includes('transactions_by_hash'), false, 'the old index is dropped');
   assert.equal(indexedHeight(reopened), 2);

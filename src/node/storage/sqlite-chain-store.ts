@@ -20,13 +20,16 @@ import {
 } from './chain-store.js';
 
 /**
+ * 4: internal tree nodes may record where their leaf children's rows are (docs/spec/state.md,
+ *    "Node encoding"), which version-3 software cannot decode; version-3 files need no
+ *    change, since nodes without locations still read as before.
  * 3: transactions are found by hash through `tx_hashes`, filled in sorted runs
  *    (docs/adr/0008-transaction-hash-index-in-runs.md); version 2 kept a unique index on
  *    `transactions.hash`, which opening a version-2 file replaces.
  * 2: the state lives in the tree only (tree_nodes); version 1 also kept a latest-value
  *    `state` table, which opening a version-1 file drops (docs/adr/0007-state-in-the-tree-only.md).
  */
-const SCHEMA_VERSION = '3';
+const SCHEMA_VERSION = '4';
 /** Transaction rows are keyed height * 2^20 + index: blocks hold fewer than 2^20 transactions. */
 const INDEX_SPAN = 1 << 20;
 
@@ -230,10 +233,15 @@ export class SqliteChainStore implements ChainStore {
       })();
       return;
     }
-    if (row.value !== '1' && row.value !== '2' && row.value !== SCHEMA_VERSION) {
+    if (!['1', '2', '3', SCHEMA_VERSION].includes(row.value)) {
       throw new StorageError('corrupt', `unsupported schema version ${row.value}`);
     }
     if (row.value === SCHEMA_VERSION) {
+      return;
+    }
+    if (row.value === '3') {
+      // 3 → 4: nothing to rewrite; the number keeps version-3 software off the file.
+      setMeta.run('schema_version', SCHEMA_VERSION);
       return;
     }
     this.db.transaction(() => {

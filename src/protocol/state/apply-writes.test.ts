@@ -5,10 +5,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { utf8 } from '../core/bytes.js';
-import { pureCrypto } from '../core/crypto.js';
+import { type Crypto, pureCrypto } from '../core/crypto.js';
 import { applyWrites } from './apply-writes.js';
 import { getRootHash, getValue } from './get-value.js';
 import { MemoryTreeNodeStore } from './memory-tree-node-store.js';
+import {
+  childMaskOf,
+  INTERNAL_TAG,
+  internalPreimageBytes,
+  LEAF_TAG,
+  popcount16,
+} from './node-codec.js';
 import type { StateWrite } from './types.js';
 
 const crypto = pureCrypto;
@@ -34,6 +41,19 @@ function rootOf(writes: StateWrite[]): string {
 }
 
 const set = (key: string, value: string): StateWrite => ({ key, value: utf8(value) });
+
+/** An internal node's bytes up to its versions: the encoding before leaf locations. */
+function withoutLocations(node: Uint8Array): Uint8Array {
+  if (node[0] !== INTERNAL_TAG) {
+    return node;
+  }
+  let offset = internalPreimageBytes(popcount16(childMaskOf(node))) + 2;
+  for (let child = 0; child < popcount16(childMaskOf(node)); child++) {
+    while ((node[offset++]! & 0x80) !== 0) {}
+  }
+  return node.slice(0, offset);
+}
+
 const remove = (key: string): StateWrite => ({ key, value: null });
 
 describe('state tree: golden vectors', () => {
@@ -135,6 +155,106 @@ describe('state tree: batches', () => {
       );
     }
     assert.throws(() => getValue(crypto, store, 18, 'k/1'), { name: 'StateTreeError' });
+  });
+
+  it('places new keys beside existing leaves without reading or rewriting those leaves', () => {
+    const store = new MemoryTreeNodeStore();
+    const base = Array.from({ length: 300 }, (_, i) => set(`member/${i}`, `v${i}`));
+    applyAll(store, [base]);
+    let leafReads = 0;
+    const counting = {
+      getNode(id: string) {
+        const node = store.getNode(id);
+        if (node?.[0] === LEAF_TAG) {
+          leafReads++;
+        }
+        return node;
+      },
+    };
+    const added = Array.from({ length: 200 }, (_, i) => set(`member/new/${i}`, `n${i}`));
+    const result = applyWrites(crypto, counting, { version: 1, previousVersion: 0, writes: added });
+    store.save(result);
+    // With 500 keys in 256 second-level slots most new keys land beside a leaf.
+    assert.equal(leafReads, 0);
+    const savedLeaves = result.newNodes.filter(([, node]) => node[0] === LEAF_TAG);
+    assert.equal(savedLeaves.length, 200, 'moved leaves keep their rows');
+    assert.equal(result.staleNodes.filter((id) => !id.endsWith('/')).length > 0, true);
+    for (const { key, value } of [...base, ...added]) {
+      assert.deepEqual(getValue(crypto, store, 1, key), value);
+    }
+    assert.equal(result.root, rootOf([...base, ...added]));
+  });
+
+  it('reads, extends and prunes a tree whose nodes record no leaf locations', () => {
+    // Internal nodes as written before leaf locations were recorded: cut after the versions.
+    const legacy = new MemoryTreeNodeStore();
+    const fresh = new MemoryTreeNodeStore();
+    const base = Array.from({ length: 120 }, (_, i) => set(`k/${i}`, `v${i}`));
+    const first = applyWrites(crypto, fresh, { version: 0, previousVersion: null, writes: base });
+    legacy.save({ newNodes: first.newNodes.map(([id, node]) => [id, withoutLocations(node)]) });
+    const model = new Map(base.map(({ key }, i) => [key, `v${i}`]));
+    for (let version = 1; version < 12; version++) {
+      const writes: StateWrite[] = [];
+      for (let i = 0; i < 30; i++) {
+        const key = `k/${(version * 37 + i * 11) % 180}`;
+        const deleted = (version + i) % 4 === 0;
+        writes.push(deleted ? remove(key) : set(key, `${version}.${i}`));
+        deleted ? model.delete(key) : model.set(key, `${version}.${i}`);
+      }
+      const result = applyWrites(crypto, legacy, { version, previousVersion: version - 1, writes });
+      legacy.save(result);
+      legacy.deleteNodes(result.staleNodes);
+      const expected = [...model].map(([key, value]) => set(key, value));
+      assert.equal(result.root, rootOf(expected));
+    }
+    for (let i = 0; i < 180; i++) {
+      const value = getValue(crypto, legacy, 11, `k/${i}`);
+      assert.equal(
+        value === null ? undefined : new TextDecoder().decode(value),
+        model.get(`k/${i}`),
+      );
+    }
+  });
+
+  it('stays exact for keys whose hashes share more than the recorded prefix', () => {
+    // Keys named `twin/…` hash to 10 shared bytes, then their own: their leaves sit deeper
+    // than a recorded prefix can spell, and telling them apart needs the leaves themselves.
+    const twinCrypto: Crypto = {
+      ...crypto,
+      sha256(data) {
+        const digest = crypto.sha256(data);
+        if (new TextDecoder().decode(data).startsWith('twin/')) {
+          digest.fill(0xab, 0, 10);
+        }
+        return digest;
+      },
+    };
+    const store = new MemoryTreeNodeStore();
+    const model = new Map<string, string>();
+    for (let version = 0; version < 10; version++) {
+      const writes: StateWrite[] = [];
+      for (let i = 0; i < 12; i++) {
+        const key = i % 2 === 0 ? `twin/${(version * 5 + i) % 9}` : `k/${(version + i) % 15}`;
+        const deleted = (version * 3 + i) % 7 === 0;
+        writes.push(deleted ? remove(key) : set(key, `${version}.${i}`));
+        deleted ? model.delete(key) : model.set(key, `${version}.${i}`);
+      }
+      const previousVersion = version === 0 ? null : version - 1;
+      const result = applyWrites(twinCrypto, store, { version, previousVersion, writes });
+      store.save(result);
+      store.deleteNodes(result.staleNodes);
+      const expected = [...model].map(([key, value]) => set(key, value));
+      const fresh = applyWrites(twinCrypto, new MemoryTreeNodeStore(), {
+        version: 0,
+        previousVersion: null,
+        writes: expected,
+      });
+      assert.equal(result.root, fresh.root);
+      for (const key of [...Array(9).keys()].map((i) => `twin/${i}`)) {
+        const value = getValue(twinCrypto, store, version, key);
+        assert.equal(value === null ? undefined : new TextDecoder().decode(value), model.get(key));
+      }
+    }
   });
 
   it('rejects a version that does not follow the previous one', () => {

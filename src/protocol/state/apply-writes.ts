@@ -6,23 +6,32 @@
  * The tree shape is a function of the key set alone (docs/spec/state.md, "Shape"): a leaf
  * sits at the shortest nibble prefix of its key hash that no other key shares, so the root
  * does not depend on write order or on history.
+ *
+ * A leaf that a write moves to another slot (a new key landing beside it, or a sibling
+ * deleted) keeps the row it was written in: its parent records where that row is (depth
+ * and key-hash prefix, child-table.ts). So a new key beside an existing leaf is placed
+ * without reading that leaf, unless the two keys share the recorded 64-bit prefix.
  */
 import { assert } from '../core/assert.js';
 import { ByteArena } from '../core/byte-arena.js';
 import { type Bytes, compareBytes, toHex, utf8 } from '../core/bytes.js';
 import type { Crypto } from '../core/crypto.js';
 import type { Hash } from '../core/hash.js';
-import { ChildTable } from './child-table.js';
+import { ChildTable, type LeafLocation, UNKNOWN_LOCATION } from './child-table.js';
 import { loadRoot } from './load-root.js';
 import {
   DEPTH_MAX,
   EMPTY_NODE,
   EMPTY_ROOT_HASH,
+  HASH_BYTES,
   INTERNAL_TAG,
+  LEAF_PREFIX_BYTES,
+  LEAF_PREFIX_NIBBLES,
   LEAF_PREIMAGE_BYTES,
   LEAF_TAG,
   leafHash,
   leafKeyHash,
+  leafRowId,
   NIBBLE_CHARS,
   nibbleAt,
   nodeHash,
@@ -36,11 +45,23 @@ import type {
   ApplyWritesParams,
   ApplyWritesResult,
   NodeId,
+  StateVersion,
   StateWrite,
   TreeNodeStore,
 } from './types.js';
 
-/** A write after hashing: the leaf to place, or null to delete. */
+/** An existing leaf that stays where it was written while its slot changes. */
+interface KeptLeaf {
+  version: StateVersion;
+  location: LeafLocation;
+  hash: Bytes;
+}
+
+/**
+ * A write after hashing: the leaf to place, or null to delete; or, while a slot is
+ * rebuilt, the slot's existing leaf (`kept`), whose key hash may be known only as far as
+ * its recorded prefix (the rest zero), which is as far as any rebuild needs to look.
+ */
 interface Entry {
   keyHash: Bytes;
   /** First four key hash bytes, so most sort comparisons are one subtraction. */
@@ -48,6 +69,15 @@ interface Entry {
   /** Position in the block's writes; among writes to one key the last one wins. */
   order: number;
   leaf: Bytes | null;
+  kept: KeptLeaf | undefined;
+}
+
+/** A slot's existing leaf: its row, and its bytes when they have been read. */
+interface OldLeaf {
+  version: StateVersion;
+  location: LeafLocation;
+  hash: Bytes;
+  bytes: Bytes | undefined;
 }
 
 const UNCHANGED = 0;
@@ -55,15 +85,29 @@ const EMPTY = 1;
 const LEAF = 2;
 const INTERNAL = 3;
 
-/** What a subtree became. A LEAF result is not saved yet: its parent decides where it sits. */
+/**
+ * What a subtree became. A new LEAF result is not saved yet: its parent decides where it
+ * sits. A kept one is not saved at all: its parent records where its row is.
+ */
 interface Subtree {
   kind: number;
   hash: Bytes;
   leaf: Bytes;
+  kept: KeptLeaf | undefined;
 }
 
-const UNCHANGED_SUBTREE: Subtree = { kind: UNCHANGED, hash: EMPTY_ROOT_HASH, leaf: EMPTY_NODE };
-const EMPTY_SUBTREE: Subtree = { kind: EMPTY, hash: EMPTY_ROOT_HASH, leaf: EMPTY_NODE };
+const UNCHANGED_SUBTREE: Subtree = {
+  kind: UNCHANGED,
+  hash: EMPTY_ROOT_HASH,
+  leaf: EMPTY_NODE,
+  kept: undefined,
+};
+const EMPTY_SUBTREE: Subtree = {
+  kind: EMPTY,
+  hash: EMPTY_ROOT_HASH,
+  leaf: EMPTY_NODE,
+  kept: undefined,
+};
 
 /** Scratch for one depth: the node being rebuilt and its children's unsaved leaves. */
 interface Level {
@@ -102,6 +146,30 @@ class Batch {
   save(path: string, node: Bytes): void {
     this.newNodes.push([nodeId(this.version, path), node]);
   }
+
+  /**
+   * Sets a LEAF subtree as the child at `nibble` of the node at `depth`. The caller saves
+   * a new leaf at the child's slot, depth + 1 nibbles deep; a kept one stays in its row.
+   */
+  setLeaf(depth: number, nibble: number, subtree: Subtree): void {
+    const { table } = this.level(depth);
+    const kept = subtree.kept;
+    if (kept !== undefined) {
+      table.set(nibble, { hash: subtree.hash, version: kept.version, isLeaf: true }, kept.location);
+      return;
+    }
+    const location =
+      depth + 1 <= LEAF_PREFIX_NIBBLES
+        ? { depth: depth + 1, prefix: subtree.leaf, offset: 1 }
+        : UNKNOWN_LOCATION;
+    table.set(nibble, { hash: subtree.hash, version: this.version, isLeaf: true }, location);
+  }
+}
+
+/** The store id of an existing leaf whose slot is `path`. */
+function rowId(old: { version: StateVersion; location: LeafLocation }, path: string): NodeId {
+  const { depth, prefix, offset } = old.location;
+  return depth === 0 ? nodeId(old.version, path) : leafRowId(old.version, depth, prefix, offset);
 }
 
 export function applyWrites(
@@ -115,10 +183,20 @@ export function applyWrites(
   const batch = new Batch(crypto, store, version);
   const entries = prepareEntries(batch, params.writes);
   const oldRoot = previousVersion === null ? EMPTY_NODE : loadRoot(store, previousVersion);
+  // A root leaf is never kept in place: every version writes its own root.
+  const rootLeaf: OldLeaf | undefined =
+    oldRoot[0] === LEAF_TAG
+      ? {
+          version: previousVersion ?? 0,
+          location: UNKNOWN_LOCATION,
+          hash: leafHash(crypto, oldRoot),
+          bytes: oldRoot,
+        }
+      : undefined;
   const subtree =
     oldRoot[0] === INTERNAL_TAG
       ? updateInternal(batch, 0, '', oldRoot, entries, 0, entries.length)
-      : updateSlot(batch, 0, '', oldRoot, entries, 0, entries.length);
+      : updateSlot(batch, 0, '', rootLeaf, entries, 0, entries.length);
   if (previousVersion !== null) {
     // Every version owns its root node, so the previous one is stale even when unchanged.
     batch.staleNodes.push(nodeId(previousVersion, ''));
@@ -132,7 +210,15 @@ export function applyWrites(
     rootHash = EMPTY_ROOT_HASH;
   } else {
     if (subtree.kind === LEAF) {
-      batch.save('', subtree.leaf);
+      const kept = subtree.kept;
+      if (kept === undefined) {
+        batch.save('', subtree.leaf);
+      } else {
+        // The last key left moves to the root, which must be this version's own node.
+        const id = rowId(kept, '');
+        batch.save('', batch.load(id));
+        batch.staleNodes.push(id);
+      }
     }
     rootHash = subtree.hash;
   }
@@ -156,7 +242,7 @@ function prepareEntries(batch: Batch, writes: readonly StateWrite[]): Entry[] {
       leaf = arena.allocate(LEAF_PREIMAGE_BYTES + value.length);
       writeLeaf(crypto, leaf, keyHash, value);
     }
-    entries.push({ keyHash, prefix: prefix + keyHash[3]!, order, leaf });
+    entries.push({ keyHash, prefix: prefix + keyHash[3]!, order, leaf, kept: undefined });
   }
   entries.sort(
     (a, b) => a.prefix - b.prefix || compareBytes(a.keyHash, b.keyHash) || a.order - b.order,
@@ -207,23 +293,43 @@ function updateInternal(
       j++;
     }
     const childPath = path + NIBBLE_CHARS[nibble]!;
-    const present = (table.mask & (1 << nibble)) !== 0;
-    const child = present ? batch.load(nodeId(table.versions[nibble]!, childPath)) : undefined;
-    const subtree =
-      child !== undefined && child[0] === INTERNAL_TAG
-        ? updateInternal(batch, depth + 1, childPath, child, entries, i, j)
-        : updateSlot(batch, depth + 1, childPath, child, entries, i, j);
-    if (subtree.kind !== UNCHANGED) {
-      changed = true;
-      if (present) {
+    const bit = 1 << nibble;
+    const present = (table.mask & bit) !== 0;
+    const isLeaf = (table.leafMask & bit) !== 0;
+    let subtree: Subtree;
+    if (present && !isLeaf) {
+      const child = batch.load(nodeId(table.versions[nibble]!, childPath));
+      assert(child[0] === INTERNAL_TAG, 'state tree: leaf mask disagrees with child');
+      subtree = updateInternal(batch, depth + 1, childPath, child, entries, i, j);
+      if (subtree.kind !== UNCHANGED) {
         batch.staleNodes.push(nodeId(table.versions[nibble]!, childPath));
       }
+    } else {
+      // Read from the table before recursing, which reuses deeper levels' tables only.
+      const old: OldLeaf | undefined = present
+        ? {
+            version: table.versions[nibble]!,
+            location: table.location(nibble),
+            hash: table.sources[nibble]!.subarray(
+              table.offsets[nibble]!,
+              table.offsets[nibble]! + HASH_BYTES,
+            ),
+            bytes: undefined,
+          }
+        : undefined;
+      subtree = updateSlot(batch, depth + 1, childPath, old, entries, i, j);
+    }
+    if (subtree.kind !== UNCHANGED) {
+      changed = true;
       if (subtree.kind === EMPTY) {
         table.clear(nibble);
+        floating[nibble] = null;
+      } else if (subtree.kind === LEAF) {
+        batch.setLeaf(depth, nibble, subtree);
+        floating[nibble] = subtree.kept === undefined ? subtree.leaf : null;
       } else {
-        const isLeaf = subtree.kind === LEAF;
-        table.set(nibble, { hash: subtree.hash, version: batch.version, isLeaf });
-        floating[nibble] = isLeaf ? subtree.leaf : null;
+        table.set(nibble, { hash: subtree.hash, version: batch.version, isLeaf: false });
+        floating[nibble] = null;
       }
     }
     i = j;
@@ -241,15 +347,21 @@ function finishInternal(batch: Batch, path: string, depth: number): Subtree {
   if (childCount === 1 && table.leafMask === table.mask) {
     // A lone leaf moves up to its shortest unique prefix, which keeps the shape canonical.
     const nibble = 31 - Math.clz32(table.mask);
-    let leaf = floating[nibble] ?? null;
+    const leaf = floating[nibble] ?? null;
     floating[nibble] = null;
-    if (leaf === null) {
-      const id = nodeId(table.versions[nibble]!, path + NIBBLE_CHARS[nibble]!);
-      leaf = batch.load(id);
-      batch.staleNodes.push(id);
-    }
     const offset = table.offsets[nibble]!;
-    return { kind: LEAF, hash: table.sources[nibble]!.subarray(offset, offset + 32), leaf };
+    const hash = table.sources[nibble]!.subarray(offset, offset + HASH_BYTES);
+    if (leaf !== null) {
+      return { kind: LEAF, hash, leaf, kept: undefined };
+    }
+    // An existing leaf moves up and keeps its row; one in an unrecorded row is read first.
+    const old: OldLeaf = {
+      version: table.versions[nibble]!,
+      location: table.location(nibble),
+      hash,
+      bytes: undefined,
+    };
+    return keptSubtree(batch, old, path + NIBBLE_CHARS[nibble]!);
   }
   for (let nibble = 0; nibble < 16; nibble++) {
     const leaf = floating[nibble];
@@ -260,23 +372,36 @@ function finishInternal(batch: Batch, path: string, depth: number): Subtree {
   }
   const node = table.encode(batch.arena);
   batch.save(path, node);
-  return { kind: INTERNAL, hash: nodeHash(batch.crypto, node), leaf: EMPTY_NODE };
+  return { kind: INTERNAL, hash: nodeHash(batch.crypto, node), leaf: EMPTY_NODE, kept: undefined };
 }
 
 /**
  * Updates a slot that holds a leaf or nothing: the surviving old leaf and the new leaves
- * are rebuilt into a fresh subtree. `old` is undefined (or the empty node) for an empty slot.
+ * are rebuilt into a fresh subtree. `old` is undefined for an empty slot. The old leaf is
+ * read only when a write may be to its own key (the recorded prefixes match) or when its
+ * parent recorded nothing about it.
  */
 function updateSlot(
   batch: Batch,
   depth: number,
   path: string,
-  old: Bytes | undefined,
+  old: OldLeaf | undefined,
   entries: Entry[],
   start: number,
   end: number,
 ): Subtree {
-  const oldLeaf = old !== undefined && old[0] === LEAF_TAG ? old : undefined;
+  if (old !== undefined && old.bytes === undefined) {
+    const { location } = old;
+    let read = location.depth === 0;
+    for (let i = start; i < end && !read; i++) {
+      read = samePrefix(entries[i]!.keyHash, location.prefix, location.offset);
+    }
+    if (read) {
+      old.bytes = batch.load(rowId(old, path));
+      assert(old.bytes[0] === LEAF_TAG, 'state tree: leaf mask disagrees with child');
+    }
+  }
+  const oldLeaf = old?.bytes;
   const survivors: Entry[] = [];
   let overriding: Entry | undefined;
   for (let i = start; i < end; i++) {
@@ -288,21 +413,87 @@ function updateSlot(
       survivors.push(entry);
     }
   }
-  if (oldLeaf !== undefined && overriding === undefined) {
+  if (old !== undefined && overriding === undefined) {
     if (survivors.length === 0) {
       return UNCHANGED_SUBTREE;
     }
-    insertSorted(survivors, { keyHash: leafKeyHash(oldLeaf), prefix: 0, order: 0, leaf: oldLeaf });
-  } else if (oldLeaf !== undefined && survivors.length === 1) {
+    insertSorted(survivors, keptEntry(batch, old, path));
+  } else if (old !== undefined && survivors.length === 1) {
     // Rewriting a leaf with its own value leaves it where it is.
     const leaf = overriding!.leaf;
-    if (leaf !== null && sameHash(leaf, VALUE_HASH_OFFSET, oldLeaf, VALUE_HASH_OFFSET)) {
+    if (leaf !== null && sameHash(leaf, VALUE_HASH_OFFSET, oldLeaf!, VALUE_HASH_OFFSET)) {
       return UNCHANGED_SUBTREE;
     }
-  } else if (oldLeaf === undefined && survivors.length === 0) {
+  } else if (old === undefined && survivors.length === 0) {
     return UNCHANGED_SUBTREE;
   }
+  // The old leaf's key was written or deleted: its row is no longer reached. A root's own
+  // row is marked stale by applyWrites.
+  if (overriding !== undefined && path !== '') {
+    batch.staleNodes.push(rowId(old!, path));
+  }
   return buildSubtree(batch, depth, path, survivors, 0, survivors.length);
+}
+
+/** Whether a key hash starts with the LEAF_PREFIX_BYTES at prefix[offset]. */
+function samePrefix(keyHash: Bytes, prefix: Bytes, offset: number): boolean {
+  for (let i = 0; i < LEAF_PREFIX_BYTES; i++) {
+    if (keyHash[i] !== prefix[offset + i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** Where an existing leaf's row is, when it can be recorded; undefined when it cannot. */
+function keptLocation(old: OldLeaf, path: string): LeafLocation | undefined {
+  if (old.location.depth > 0) {
+    return old.location;
+  }
+  // Unrecorded: the row is at the slot, and the leaf has been read.
+  const depth = path.length;
+  return depth >= 1 && depth <= LEAF_PREFIX_NIBBLES && old.bytes !== undefined
+    ? { depth, prefix: old.bytes, offset: 1 }
+    : undefined;
+}
+
+/**
+ * The slot's old leaf as an entry of the rebuild. Kept in its row when that can be
+ * recorded; otherwise (a root leaf, or a row deeper than a prefix spells) it is written
+ * again at its new slot, and its old row is stale.
+ */
+function keptEntry(batch: Batch, old: OldLeaf, path: string): Entry {
+  const location = keptLocation(old, path);
+  if (location === undefined) {
+    const bytes = old.bytes!;
+    if (path !== '') {
+      batch.staleNodes.push(rowId(old, path));
+    }
+    return { keyHash: leafKeyHash(bytes), prefix: 0, order: 0, leaf: bytes, kept: undefined };
+  }
+  let keyHash: Bytes;
+  if (old.bytes !== undefined) {
+    keyHash = leafKeyHash(old.bytes);
+  } else {
+    // No write shares its 64-bit prefix (updateSlot checked), so the rebuild never looks
+    // past it: zeros stand in for the rest.
+    keyHash = batch.arena.allocate(HASH_BYTES);
+    keyHash.fill(0);
+    keyHash.set(location.prefix.subarray(location.offset, location.offset + LEAF_PREFIX_BYTES));
+  }
+  const kept = { version: old.version, location, hash: old.hash };
+  return { keyHash, prefix: 0, order: 0, leaf: null, kept };
+}
+
+/** A LEAF subtree for an existing leaf that moves up after its siblings went away. */
+function keptSubtree(batch: Batch, old: OldLeaf, path: string): Subtree {
+  if (old.location.depth === 0) {
+    old.bytes = batch.load(rowId(old, path));
+  }
+  const entry = keptEntry(batch, old, path);
+  return entry.kept !== undefined
+    ? { kind: LEAF, hash: old.hash, leaf: EMPTY_NODE, kept: entry.kept }
+    : { kind: LEAF, hash: old.hash, leaf: entry.leaf!, kept: undefined };
 }
 
 function insertSorted(entries: Entry[], entry: Entry): void {
@@ -328,8 +519,12 @@ function buildSubtree(
     return EMPTY_SUBTREE;
   }
   if (end - start === 1) {
-    const leaf = leaves[start]!.leaf!;
-    return { kind: LEAF, hash: leafHash(batch.crypto, leaf), leaf };
+    const entry = leaves[start]!;
+    if (entry.kept !== undefined) {
+      return { kind: LEAF, hash: entry.kept.hash, leaf: EMPTY_NODE, kept: entry.kept };
+    }
+    const leaf = entry.leaf!;
+    return { kind: LEAF, hash: leafHash(batch.crypto, leaf), leaf, kept: undefined };
   }
   const { table } = batch.level(depth);
   table.mask = 0;
@@ -344,12 +539,16 @@ function buildSubtree(
     const childPath = path + NIBBLE_CHARS[nibble]!;
     const child = buildSubtree(batch, depth + 1, childPath, leaves, i, j);
     if (child.kind === LEAF) {
-      batch.save(childPath, child.leaf);
+      batch.setLeaf(depth, nibble, child);
+      if (child.kept === undefined) {
+        batch.save(childPath, child.leaf);
+      }
+    } else {
+      table.set(nibble, { hash: child.hash, version: batch.version, isLeaf: false });
     }
-    table.set(nibble, { hash: child.hash, version: batch.version, isLeaf: child.kind === LEAF });
     i = j;
   }
   const node = table.encode(batch.arena);
   batch.save(path, node);
-  return { kind: INTERNAL, hash: nodeHash(batch.crypto, node), leaf: EMPTY_NODE };
+  return { kind: INTERNAL, hash: nodeHash(batch.crypto, node), leaf: EMPTY_NODE, kept: undefined };
 }

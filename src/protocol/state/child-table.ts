@@ -11,12 +11,32 @@ import {
   HASH_BYTES,
   INTERNAL_TAG,
   internalPreimageBytes,
+  LEAF_PREFIX_BYTES,
+  LEAF_PREFIX_NIBBLES,
+  leafRowId,
+  nodeId,
   popcount16,
   RADIX,
 } from './node-codec.js';
-import type { StateVersion } from './types.js';
+import type { NodeId, StateVersion } from './types.js';
 
 const EMPTY_SOURCE: Bytes = new Uint8Array(0);
+
+/**
+ * Where a leaf child's row is, for a leaf that has moved since it was written: the depth of
+ * the path it was written at, and the first LEAF_PREFIX_BYTES of its key hash, which spell
+ * that path and let a write that lands beside the leaf tell the two keys apart without
+ * reading it. Storage only, like versions (docs/spec/state.md, "Node encoding").
+ */
+export interface LeafLocation {
+  /** Depth (nibbles) of the path the leaf was written at; 0 when unknown. */
+  depth: number;
+  /** The key hash's first LEAF_PREFIX_BYTES bytes at `offset`; ignored when depth is 0. */
+  prefix: Bytes;
+  offset: number;
+}
+
+export const UNKNOWN_LOCATION: LeafLocation = { depth: 0, prefix: EMPTY_SOURCE, offset: 0 };
 
 export class ChildTable {
   /** Bit n set when slot n holds a child. */
@@ -26,14 +46,43 @@ export class ChildTable {
   readonly sources: Bytes[] = new Array<Bytes>(RADIX).fill(EMPTY_SOURCE);
   readonly offsets = new Int32Array(RADIX);
   readonly versions = new Float64Array(RADIX);
+  /** For leaf children: the depth their row's path has, 0 when the row is at the slot. */
+  readonly leafDepths = new Uint8Array(RADIX);
+  readonly prefixSources: Bytes[] = new Array<Bytes>(RADIX).fill(EMPTY_SOURCE);
+  readonly prefixOffsets = new Int32Array(RADIX);
 
-  set(nibble: number, child: { hash: Bytes; version: StateVersion; isLeaf: boolean }): void {
+  set(
+    nibble: number,
+    child: { hash: Bytes; version: StateVersion; isLeaf: boolean },
+    location: LeafLocation = UNKNOWN_LOCATION,
+  ): void {
     const bit = 1 << nibble;
     this.mask |= bit;
     this.leafMask = child.isLeaf ? this.leafMask | bit : this.leafMask & ~bit;
     this.sources[nibble] = child.hash;
     this.offsets[nibble] = 0;
     this.versions[nibble] = child.version;
+    this.leafDepths[nibble] = child.isLeaf ? location.depth : 0;
+    this.prefixSources[nibble] = location.prefix;
+    this.prefixOffsets[nibble] = location.offset;
+  }
+
+  /** The store id of the child in slot `nibble`, whose slot path is `childPath`. */
+  childId(nibble: number, childPath: string): NodeId {
+    const version = this.versions[nibble]!;
+    const depth = this.leafDepths[nibble]!;
+    return depth === 0
+      ? nodeId(version, childPath)
+      : leafRowId(version, depth, this.prefixSources[nibble]!, this.prefixOffsets[nibble]!);
+  }
+
+  /** Where the leaf in slot `nibble` was written; depth 0 means at the slot itself. */
+  location(nibble: number): LeafLocation {
+    return {
+      depth: this.leafDepths[nibble]!,
+      prefix: this.prefixSources[nibble]!,
+      offset: this.prefixOffsets[nibble]!,
+    };
   }
 
   clear(nibble: number): void {
@@ -72,6 +121,25 @@ export class ChildTable {
         scale *= 128;
       }
       this.versions[nibble] = version;
+      this.leafDepths[nibble] = 0;
+    }
+    // Leaf locations follow when any are recorded; nodes written before they were have none.
+    if (offset < node.length) {
+      for (let nibble = 0; nibble < RADIX; nibble++) {
+        if ((leafMask & (1 << nibble)) === 0) {
+          continue;
+        }
+        assert(offset < node.length, 'child table: truncated leaf locations');
+        const depth = node[offset++]!;
+        assert(depth <= LEAF_PREFIX_NIBBLES, 'child table: bad leaf depth');
+        this.leafDepths[nibble] = depth;
+        if (depth > 0) {
+          assert(offset + LEAF_PREFIX_BYTES <= node.length, 'child table: truncated leaf prefix');
+          this.prefixSources[nibble] = node;
+          this.prefixOffsets[nibble] = offset;
+          offset += LEAF_PREFIX_BYTES;
+        }
+      }
     }
     assert(offset === node.length, 'child table: trailing bytes');
     this.mask = mask;
@@ -82,20 +150,38 @@ export class ChildTable {
   encode(arena: ByteArena): Bytes {
     const mask = this.mask;
     assert(mask !== 0, 'child table: cannot encode a node without children');
+    const leafMask = this.leafMask;
     let length = internalPreimageBytes(popcount16(mask)) + 2;
+    let locationBytes = 0;
     for (let nibble = 0; nibble < RADIX; nibble++) {
       if ((mask & (1 << nibble)) !== 0) {
         length += varintBytes(this.versions[nibble]!);
       }
+      if ((leafMask & (1 << nibble)) !== 0) {
+        locationBytes += this.leafDepths[nibble] === 0 ? 1 : 1 + LEAF_PREFIX_BYTES;
+      }
     }
-    const node = arena.allocate(length);
+    const node = arena.allocate(length + locationBytes);
     node[0] = INTERNAL_TAG;
     node[1] = mask >> 8;
     node[2] = mask & 0xff;
     const hashesEnd = this.writeHashes(node);
-    node[hashesEnd] = this.leafMask >> 8;
-    node[hashesEnd + 1] = this.leafMask & 0xff;
-    writeVersions(node, hashesEnd + 2, mask, this.versions);
+    node[hashesEnd] = leafMask >> 8;
+    node[hashesEnd + 1] = leafMask & 0xff;
+    writeVersions(node, hashesEnd + 2, mask, this.versions, length);
+    let offset = length;
+    for (let nibble = 0; nibble < RADIX; nibble++) {
+      if ((leafMask & (1 << nibble)) === 0) {
+        continue;
+      }
+      const depth = this.leafDepths[nibble]!;
+      node[offset++] = depth;
+      if (depth > 0) {
+        const start = this.prefixOffsets[nibble]!;
+        node.set(this.prefixSources[nibble]!.subarray(start, start + LEAF_PREFIX_BYTES), offset);
+        offset += LEAF_PREFIX_BYTES;
+      }
+    }
     return node;
   }
 
@@ -141,7 +227,13 @@ function varintBytes(value: number): number {
   return bytes;
 }
 
-function writeVersions(node: Bytes, start: number, mask: number, versions: Float64Array): void {
+function writeVersions(
+  node: Bytes,
+  start: number,
+  mask: number,
+  versions: Float64Array,
+  end: number,
+): void {
   let offset = start;
   for (let nibble = 0; nibble < RADIX; nibble++) {
     if ((mask & (1 << nibble)) === 0) {
@@ -155,5 +247,5 @@ function writeVersions(node: Bytes, start: number, mask: number, versions: Float
     }
     node[offset++] = value;
   }
-  assert(offset === node.length, 'child table: encoded length mismatch');
+  assert(offset === end, 'child table: encoded length mismatch');
 }

@@ -7,15 +7,7 @@ import { assert } from '../core/assert.js';
 import type { Bytes } from '../core/bytes.js';
 import { ChildTable } from './child-table.js';
 import { loadRoot } from './load-root.js';
-import {
-  DEPTH_MAX,
-  EMPTY_TAG,
-  INTERNAL_TAG,
-  LEAF_TAG,
-  NIBBLE_CHARS,
-  nodeId,
-  RADIX,
-} from './node-codec.js';
+import { DEPTH_MAX, EMPTY_TAG, INTERNAL_TAG, LEAF_TAG, NIBBLE_CHARS, RADIX } from './node-codec.js';
 import type { StateVersion, TreeNodeStore } from './types.js';
 
 /** Calls `visit` with each leaf of `version`, in key-hash order; returns how many there were. */
@@ -39,17 +31,22 @@ export function forEachLeaf(
     assert(node[0] === INTERNAL_TAG, 'state tree: unknown node tag');
     assert(depth < DEPTH_MAX, 'state tree: internal node at full depth');
     table.decode(node);
-    // Copied out: the recursion below decodes deeper nodes into the same table.
+    // Ids first: the recursion below decodes deeper nodes into the same table.
     const mask = table.mask;
-    const versions = Array.from(table.versions);
+    const ids: string[] = [];
+    for (let nibble = 0; nibble < RADIX; nibble++) {
+      if ((mask & (1 << nibble)) !== 0) {
+        ids.push(table.childId(nibble, path + NIBBLE_CHARS[nibble]!));
+      }
+    }
+    let next = 0;
     for (let nibble = 0; nibble < RADIX; nibble++) {
       if ((mask & (1 << nibble)) === 0) {
         continue;
       }
-      const childPath = path + NIBBLE_CHARS[nibble]!;
-      const child = store.getNode(nodeId(versions[nibble]!, childPath));
+      const child = store.getNode(ids[next++]!);
       assert(child !== undefined, 'state tree: node missing from store');
-      walk(child, childPath, depth + 1);
+      walk(child, path + NIBBLE_CHARS[nibble]!, depth + 1);
     }
   };
   walk(root, '', 0);

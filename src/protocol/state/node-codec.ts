@@ -30,6 +30,33 @@ export function nodeId(version: StateVersion, path: string): NodeId {
   return `${version}/${path}`;
 }
 
+/**
+ * Key-hash bytes an internal node records for each leaf child it knows the location of:
+ * enough to spell a row path of up to 16 nibbles, and to tell two keys apart without
+ * reading either leaf unless they share all 64 bits.
+ */
+export const LEAF_PREFIX_BYTES = 8;
+export const LEAF_PREFIX_NIBBLES = 2 * LEAF_PREFIX_BYTES;
+
+/**
+ * Id of a leaf written at `depth` whose key hash starts with the bytes at prefix[offset]:
+ * a leaf keeps the id it was written under when later writes move it to another slot.
+ */
+export function leafRowId(
+  version: StateVersion,
+  depth: number,
+  prefix: Bytes,
+  offset: number,
+): NodeId {
+  assert(depth >= 1 && depth <= LEAF_PREFIX_NIBBLES, 'state leaf row: bad depth');
+  let path = '';
+  for (let i = 0; i < depth; i++) {
+    const byte = prefix[offset + (i >> 1)]!;
+    path += NIBBLE_CHARS[(i & 1) === 0 ? byte >> 4 : byte & 15]!;
+  }
+  return `${version}/${path}`;
+}
+
 /** The version and path a node id names: the inverse of nodeId. */
 export function parseNodeId(id: NodeId): { version: StateVersion; path: string } {
   const slash = id.indexOf('/');

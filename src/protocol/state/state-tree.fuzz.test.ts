@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { fromUtf8, utf8 } from '../core/bytes.js';
 import { pureCrypto } from '../core/crypto.js';
 import { applyWrites } from './apply-writes.js';
+import { forEachLeaf } from './for-each-leaf.js';
 import { getValue } from './get-value.js';
 import { MemoryTreeNodeStore } from './memory-tree-node-store.js';
 import { proveKey } from './prove-key.js';
@@ -78,6 +79,36 @@ describe('state tree: model-based', () => {
         history.forEach(({ root, model: old }, version) => {
           checkVersion(store, version, root, old);
         });
+      }),
+      { numRuns, ...(seed === undefined ? {} : { seed }) },
+    );
+  });
+
+  it('keeps the latest version whole when each batch prunes what it made stale', () => {
+    fc.assert(
+      fc.property(batchesArbitrary, (batches) => {
+        const store = new MemoryTreeNodeStore();
+        const model: Model = new Map();
+        let root = '';
+        batches.forEach((batch, version) => {
+          const writes: StateWrite[] = batch.map(({ key, value }) => ({
+            key,
+            value: value === null ? null : utf8(value),
+          }));
+          const previousVersion = version === 0 ? null : version - 1;
+          const result = applyWrites(crypto, store, { version, previousVersion, writes });
+          store.save(result);
+          store.deleteNodes(result.staleNodes);
+          for (const { key, value } of batch) {
+            value === null ? model.delete(key) : model.set(key, value);
+          }
+          root = result.root;
+        });
+        checkVersion(store, batches.length - 1, root, model);
+        assert.equal(
+          forEachLeaf(store, batches.length - 1, () => {}),
+          model.size,
+        );
       }),
       { numRuns, ...(seed === undefined ? {} : { seed }) },
     );

@@ -14,7 +14,6 @@ import {
   LEAF_TAG,
   NIBBLE_CHARS,
   nibbleAt,
-  nodeId,
 } from './node-codec.js';
 import type { StateVersion, TreeNodeStore } from './types.js';
 
@@ -49,7 +48,7 @@ export function walkPath(
       return null;
     }
     path += NIBBLE_CHARS[nibble]!;
-    const child = store.getNode(nodeId(table.versions[nibble]!, path));
+    const child = store.getNode(table.childId(nibble, path));
     assert(child !== undefined, 'state tree: node missing from store');
     node = child;
   }
