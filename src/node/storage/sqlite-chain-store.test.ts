@@ -64,16 +64,22 @@ test('sqlite: the checkpoint worker copies committed pages out of the log', asyn
   store.close();
 });
 
-test('sqlite: a version-1 file, which also kept a latest-value table, opens as version 3', () => {
+/** A new store file with a genesis of one tree node, `0/` = "root". */
+function storeWithGenesis(chainId: string): { path: string; created: SqliteChainStore } {
   const path = join(mkdtempSync(join(tmpdir(), 'medchain-store-')), 'chain.sqlite');
   const created = new SqliteChainStore({ path });
   created.saveGenesis({
     genesisJson: '{}',
     genesisHash: 'aa'.repeat(32),
-    chainId: 'migration',
+    chainId,
     stateRoot: 'bb'.repeat(32),
     treeNodes: [['0/', utf8('root')]],
   });
+  return { path, created };
+}
+
+test('sqlite: a version-1 file, which also kept a latest-value table, opens as version 4', () => {
+  const { path, created } = storeWithGenesis('migration');
   // What version 1 wrote besides: the state table, with a copy of every latest value.
   created.db.exec(`CREATE TABLE state (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
     INSERT INTO state VALUES ('k', x'00');
@@ -89,15 +95,7 @@ test('sqlite: a version-1 file, which also kept a latest-value table, opens as v
 });
 
 test('sqlite: a version-3 file is taken as it is and marked version 4', () => {
-  const path = join(mkdtempSync(join(tmpdir(), 'medchain-store-')), 'chain.sqlite');
-  const created = new SqliteChainStore({ path });
-  created.saveGenesis({
-    genesisJson: '{}',
-    genesisHash: 'aa'.repeat(32),
-    chainId: 'v3',
-    stateRoot: 'bb'.repeat(32),
-    treeNodes: [['0/', utf8('root')]],
-  });
+  const { path, created } = storeWithGenesis('v3');
   created.db.exec("UPDATE meta SET value = '3' WHERE name = 'schema_version'");
   created.close();
   const reopened = new SqliteChainStore({ path });
@@ -223,7 +221,7 @@ test('sqlite: a hash sharing its 48-bit index key with another is told apart', (
   store.close();
 });
 
-test('sqlite: a version-2 file, which indexed transactions.hash, opens as version 3', () => {
+test('sqlite: a version-2 file, which indexed transactions.hash, opens as version 4', () => {
   const path = join(mkdtempSync(join(tmpdir(), 'medchain-store-')), 'chain.sqlite');
   const created = hashStore(path, 1_000);
   const blocks = [hashedBlock(1, 3), hashedBlock(2, 2)];

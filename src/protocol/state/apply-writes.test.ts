@@ -56,6 +56,23 @@ function withoutLocations(node: Uint8Array): Uint8Array {
 
 const remove = (key: string): StateWrite => ({ key, value: null });
 
+/** `count` writes of `version` (value `version.i`, or a deletion), applied to `model` too. */
+function churn(
+  model: Map<string, string>,
+  version: number,
+  count: number,
+  rule: { key: (i: number) => string; deleted: (i: number) => boolean },
+): StateWrite[] {
+  const writes: StateWrite[] = [];
+  for (let i = 0; i < count; i++) {
+    const key = rule.key(i);
+    const value = `${version}.${i}`;
+    writes.push(rule.deleted(i) ? remove(key) : set(key, value));
+    rule.deleted(i) ? model.delete(key) : model.set(key, value);
+  }
+  return writes;
+}
+
 describe('state tree: golden vectors', () => {
   it('pins the empty root', () => {
     assert.equal(rootOf([]), '0'.repeat(64));
@@ -134,13 +151,10 @@ describe('state tree: batches', () => {
     const model = new Map<string, string>();
     let previousVersion: number | null = null;
     for (let version = 0; version < 20; version++) {
-      const writes: StateWrite[] = [];
-      for (let i = 0; i < 40; i++) {
-        const key = `k/${(version * 31 + i * 7) % 97}`;
-        const deleted = (version + i) % 5 === 0;
-        writes.push(deleted ? remove(key) : set(key, `${version}.${i}`));
-        deleted ? model.delete(key) : model.set(key, `${version}.${i}`);
-      }
+      const writes = churn(model, version, 40, {
+        key: (i) => `k/${(version * 31 + i * 7) % 97}`,
+        deleted: (i) => (version + i) % 5 === 0,
+      });
       const result = applyWrites(crypto, store, { version, previousVersion, writes });
       store.save(result);
       store.deleteNodes(result.staleNodes);
@@ -194,13 +208,10 @@ describe('state tree: batches', () => {
     legacy.save({ newNodes: first.newNodes.map(([id, node]) => [id, withoutLocations(node)]) });
     const model = new Map(base.map(({ key }, i) => [key, `v${i}`]));
     for (let version = 1; version < 12; version++) {
-      const writes: StateWrite[] = [];
-      for (let i = 0; i < 30; i++) {
-        const key = `k/${(version * 37 + i * 11) % 180}`;
-        const deleted = (version + i) % 4 === 0;
-        writes.push(deleted ? remove(key) : set(key, `${version}.${i}`));
-        deleted ? model.delete(key) : model.set(key, `${version}.${i}`);
-      }
+      const writes = churn(model, version, 30, {
+        key: (i) => `k/${(version * 37 + i * 11) % 180}`,
+        deleted: (i) => (version + i) % 4 === 0,
+      });
       const result = applyWrites(crypto, legacy, { version, previousVersion: version - 1, writes });
       legacy.save(result);
       legacy.deleteNodes(result.staleNodes);
@@ -232,13 +243,10 @@ describe('state tree: batches', () => {
     const store = new MemoryTreeNodeStore();
     const model = new Map<string, string>();
     for (let version = 0; version < 10; version++) {
-      const writes: StateWrite[] = [];
-      for (let i = 0; i < 12; i++) {
-        const key = i % 2 === 0 ? `twin/${(version * 5 + i) % 9}` : `k/${(version + i) % 15}`;
-        const deleted = (version * 3 + i) % 7 === 0;
-        writes.push(deleted ? remove(key) : set(key, `${version}.${i}`));
-        deleted ? model.delete(key) : model.set(key, `${version}.${i}`);
-      }
+      const writes = churn(model, version, 12, {
+        key: (i) => (i % 2 === 0 ? `twin/${(version * 5 + i) % 9}` : `k/${(version + i) % 15}`),
+        deleted: (i) => (version * 3 + i) % 7 === 0,
+      });
       const previousVersion = version === 0 ? null : version - 1;
       const result = applyWrites(twinCrypto, store, { version, previousVersion, writes });
       store.save(result);

@@ -55,6 +55,26 @@ function checkVersion(store: MemoryTreeNodeStore, version: number, root: string,
   }
 }
 
+/** Applies one generated batch as `version`, saves its nodes and updates the model. */
+function applyBatch(
+  store: MemoryTreeNodeStore,
+  model: Model,
+  batch: Array<{ key: string; value: string | null }>,
+  version: number,
+) {
+  const writes: StateWrite[] = batch.map(({ key, value }) => ({
+    key,
+    value: value === null ? null : utf8(value),
+  }));
+  const previousVersion = version === 0 ? null : version - 1;
+  const result = applyWrites(crypto, store, { version, previousVersion, writes });
+  store.save(result);
+  for (const { key, value } of batch) {
+    value === null ? model.delete(key) : model.set(key, value);
+  }
+  return result;
+}
+
 describe('state tree: model-based', () => {
   it('agrees with a Map over random batches, at every kept version', () => {
     fc.assert(
@@ -63,16 +83,7 @@ describe('state tree: model-based', () => {
         const model: Model = new Map();
         const history: Array<{ root: string; model: Model }> = [];
         batches.forEach((batch, version) => {
-          const writes: StateWrite[] = batch.map(({ key, value }) => ({
-            key,
-            value: value === null ? null : utf8(value),
-          }));
-          const previousVersion = version === 0 ? null : version - 1;
-          const result = applyWrites(crypto, store, { version, previousVersion, writes });
-          store.save(result);
-          for (const { key, value } of batch) {
-            value === null ? model.delete(key) : model.set(key, value);
-          }
+          const result = applyBatch(store, model, batch, version);
           assert.equal(result.root, freshRoot(model), 'root depends only on the key set');
           history.push({ root: result.root, model: new Map(model) });
         });
@@ -91,17 +102,8 @@ describe('state tree: model-based', () => {
         const model: Model = new Map();
         let root = '';
         batches.forEach((batch, version) => {
-          const writes: StateWrite[] = batch.map(({ key, value }) => ({
-            key,
-            value: value === null ? null : utf8(value),
-          }));
-          const previousVersion = version === 0 ? null : version - 1;
-          const result = applyWrites(crypto, store, { version, previousVersion, writes });
-          store.save(result);
+          const result = applyBatch(store, model, batch, version);
           store.deleteNodes(result.staleNodes);
-          for (const { key, value } of batch) {
-            value === null ? model.delete(key) : model.set(key, value);
-          }
           root = result.root;
         });
         checkVersion(store, batches.length - 1, root, model);
