@@ -73,10 +73,7 @@ interface Entry {
 }
 
 /** A slot's existing leaf: its row, and its bytes when they have been read. */
-interface OldLeaf {
-  version: StateVersion;
-  location: LeafLocation;
-  hash: Bytes;
+interface OldLeaf extends KeptLeaf {
   bytes: Bytes | undefined;
 }
 
@@ -167,9 +164,20 @@ class Batch {
 }
 
 /** The store id of an existing leaf whose slot is `path`. */
-function rowId(old: { version: StateVersion; location: LeafLocation }, path: string): NodeId {
+function rowId(old: KeptLeaf, path: string): NodeId {
   const { depth, prefix, offset } = old.location;
-  return depth === 0 ? nodeId(old.version, path) : leafRowId(old.version, depth, prefix, offset);
+  return leafRowId(old.version, depth, prefix, offset, path);
+}
+
+/** The existing leaf in slot `nibble` of a decoded table, not yet read. */
+function oldLeafAt(table: ChildTable, nibble: number): OldLeaf {
+  const offset = table.offsets[nibble]!;
+  return {
+    version: table.versions[nibble]!,
+    location: table.location(nibble),
+    hash: table.sources[nibble]!.subarray(offset, offset + HASH_BYTES),
+    bytes: undefined,
+  };
 }
 
 export function applyWrites(
@@ -306,17 +314,7 @@ function updateInternal(
       }
     } else {
       // Read from the table before recursing, which reuses deeper levels' tables only.
-      const old: OldLeaf | undefined = present
-        ? {
-            version: table.versions[nibble]!,
-            location: table.location(nibble),
-            hash: table.sources[nibble]!.subarray(
-              table.offsets[nibble]!,
-              table.offsets[nibble]! + HASH_BYTES,
-            ),
-            bytes: undefined,
-          }
-        : undefined;
+      const old = present ? oldLeafAt(table, nibble) : undefined;
       subtree = updateSlot(batch, depth + 1, childPath, old, entries, i, j);
     }
     if (subtree.kind !== UNCHANGED) {
@@ -349,18 +347,11 @@ function finishInternal(batch: Batch, path: string, depth: number): Subtree {
     const nibble = 31 - Math.clz32(table.mask);
     const leaf = floating[nibble] ?? null;
     floating[nibble] = null;
-    const offset = table.offsets[nibble]!;
-    const hash = table.sources[nibble]!.subarray(offset, offset + HASH_BYTES);
+    const old = oldLeafAt(table, nibble);
     if (leaf !== null) {
-      return { kind: LEAF, hash, leaf, kept: undefined };
+      return { kind: LEAF, hash: old.hash, leaf, kept: undefined };
     }
     // An existing leaf moves up and keeps its row; one in an unrecorded row is read first.
-    const old: OldLeaf = {
-      version: table.versions[nibble]!,
-      location: table.location(nibble),
-      hash,
-      bytes: undefined,
-    };
     return keptSubtree(batch, old, path + NIBBLE_CHARS[nibble]!);
   }
   for (let nibble = 0; nibble < 16; nibble++) {

@@ -14,7 +14,6 @@ import {
   LEAF_PREFIX_BYTES,
   LEAF_PREFIX_NIBBLES,
   leafRowId,
-  nodeId,
   popcount16,
   RADIX,
 } from './node-codec.js';
@@ -69,11 +68,13 @@ export class ChildTable {
 
   /** The store id of the child in slot `nibble`, whose slot path is `childPath`. */
   childId(nibble: number, childPath: string): NodeId {
-    const version = this.versions[nibble]!;
-    const depth = this.leafDepths[nibble]!;
-    return depth === 0
-      ? nodeId(version, childPath)
-      : leafRowId(version, depth, this.prefixSources[nibble]!, this.prefixOffsets[nibble]!);
+    return leafRowId(
+      this.versions[nibble]!,
+      this.leafDepths[nibble]!,
+      this.prefixSources[nibble]!,
+      this.prefixOffsets[nibble]!,
+      childPath,
+    );
   }
 
   /** Where the leaf in slot `nibble` was written; depth 0 means at the slot itself. */

@@ -39,16 +39,21 @@ export const LEAF_PREFIX_BYTES = 8;
 export const LEAF_PREFIX_NIBBLES = 2 * LEAF_PREFIX_BYTES;
 
 /**
- * Id of a leaf written at `depth` whose key hash starts with the bytes at prefix[offset]:
- * a leaf keeps the id it was written under when later writes move it to another slot.
+ * Id of a child's row. A leaf written at `depth` whose key hash starts with the bytes at
+ * prefix[offset] keeps that id when later writes move it to another slot; depth 0 (any
+ * internal child, or a leaf with no recorded location) means the row is at `slotPath`.
  */
 export function leafRowId(
   version: StateVersion,
   depth: number,
   prefix: Bytes,
   offset: number,
+  slotPath: string,
 ): NodeId {
-  assert(depth >= 1 && depth <= LEAF_PREFIX_NIBBLES, 'state leaf row: bad depth');
+  if (depth === 0) {
+    return nodeId(version, slotPath);
+  }
+  assert(depth <= LEAF_PREFIX_NIBBLES, 'state leaf row: bad depth');
   let path = '';
   for (let i = 0; i < depth; i++) {
     const byte = prefix[offset + (i >> 1)]!;
