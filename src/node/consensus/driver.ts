@@ -77,7 +77,6 @@ export class ConsensusDriver {
   private readonly engine: ConsensusEngine;
   private readonly events: ConsensusEvent[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly encoded = new WeakMap<ConsensusMessage, Uint8Array>();
   private readonly json = new RecordJson();
   private readonly unsubscribe: Unsubscribe[] = [];
   private readonly gossip: TransactionGossip;
@@ -335,16 +334,11 @@ export class ConsensusDriver {
     this.deps.transport.disconnect(peer, code);
   }
 
-  /** Rebroadcasts re-send the same message objects: each is encoded once. */
   private broadcast(message: ConsensusMessage): void {
     if (this.deps.transport.connectedPeers().length === 0) {
       return;
     }
-    let bytes = this.encoded.get(message);
-    if (bytes === undefined) {
-      bytes = this.json.packet(message);
-      this.encoded.set(message, bytes);
-    }
+    const bytes = this.json.packet(message);
     if (bytes.length > FRAME_PAYLOAD_BYTES_MAX_DEFAULT) {
       this.deps.logger.error('consensus message too large to send', { bytes: bytes.length });
       return;

@@ -14,6 +14,8 @@ import type { JsonValue } from '../../protocol/core/canonical.js';
 export class RecordJson {
   private readonly blocks = new WeakMap<object, string>();
   private readonly messages = new WeakMap<ConsensusMessage, string>();
+  /** Rebroadcasts re-send the same message objects: each packet is encoded once. */
+  private readonly packets = new WeakMap<ConsensusMessage, Uint8Array>();
 
   block(block: JsonValue): string {
     if (block === null || typeof block !== 'object') {
@@ -54,6 +56,11 @@ export class RecordJson {
 
   /** The payload of a consensus packet (wire.ts). */
   packet(message: ConsensusMessage): Uint8Array {
-    return Buffer.from(`{"kind":"consensus","message":${this.message(message)}}`, 'utf8');
+    let bytes = this.packets.get(message);
+    if (bytes === undefined) {
+      bytes = Buffer.from(`{"kind":"consensus","message":${this.message(message)}}`, 'utf8');
+      this.packets.set(message, bytes);
+    }
+    return bytes;
   }
 }
