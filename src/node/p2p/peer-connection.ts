@@ -9,6 +9,7 @@
  * Every way the connection can end funnels into close(), which runs once and reports once.
  */
 import type { Socket } from 'node:net';
+import { Fifo } from '../../protocol/core/fifo.js';
 import type { Logger } from '../runtime/logger.js';
 import { encodeFrame, FrameDecoder } from './framing.js';
 import type { DisconnectReason, PeerKey, TransportLimits } from './transport.js';
@@ -33,40 +34,30 @@ export interface PeerConnectionOptions {
   logger: Logger;
 }
 
-/** FIFO of encoded frames with running totals; bounds are enforced by the caller. */
+/** FIFO of encoded frames with a running byte total; bounds are enforced by the caller. */
 class FrameQueue {
-  private items: Buffer[] = [];
-  private head = 0;
+  private readonly frames = new Fifo<Buffer>();
   bytes = 0;
 
   get length(): number {
-    return this.items.length - this.head;
+    return this.frames.length;
   }
 
   push(frame: Buffer): void {
-    this.items.push(frame);
+    this.frames.push(frame);
     this.bytes += frame.length;
   }
 
   shift(): Buffer | undefined {
-    const frame = this.items[this.head];
-    if (frame === undefined) {
-      return undefined;
-    }
-    this.items[this.head] = Buffer.alloc(0);
-    this.head += 1;
-    this.bytes -= frame.length;
-    // Compact now and then so a long-lived queue does not grow its array forever.
-    if (this.head >= 1024 && this.head * 2 >= this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
+    const frame = this.frames.shift();
+    if (frame !== undefined) {
+      this.bytes -= frame.length;
     }
     return frame;
   }
 
   clear(): void {
-    this.items = [];
-    this.head = 0;
+    this.frames.clear();
     this.bytes = 0;
   }
 }

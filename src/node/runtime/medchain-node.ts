@@ -13,6 +13,7 @@ import type {
 import { assert } from '../../protocol/core/assert.js';
 import { fromHex, toHex } from '../../protocol/core/bytes.js';
 import type { Crypto, Signer } from '../../protocol/core/crypto.js';
+import { Fifo } from '../../protocol/core/fifo.js';
 import type { Hash } from '../../protocol/core/hash.js';
 import type { Block, BlockHeader, CommitCertificate } from '../../protocol/ledger/block.js';
 import {
@@ -102,7 +103,7 @@ export class MedchainNode {
   readonly mempool: Mempool;
   readonly reader: StateReader;
   private readonly cache: StateCache;
-  private readonly admissions: WaitingAdmission[] = [];
+  private readonly admissions = new Fifo<WaitingAdmission>();
   private readonly listeners = new Set<ChainListener>();
   private readonly waiters = new Map<string, Array<(found: StoredTransaction) => void>>();
   private readonly proposer: string;
@@ -208,7 +209,7 @@ export class MedchainNode {
   }
 
   private drainAdmissions(): void {
-    while (this.admissions.length > 0 && this.admissions[0]!.valid !== undefined) {
+    while (this.admissions.peek()?.valid !== undefined) {
       const next = this.admissions.shift()!;
       next.resolve(this.admit(next.entry, next.origin, next.valid));
     }
