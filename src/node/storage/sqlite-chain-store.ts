@@ -18,6 +18,7 @@ import {
   type StoredBlock,
   type StoredTransaction,
 } from './chain-store.js';
+import { insertRows, prepareRowInsert } from './row-insert.js';
 
 /**
  * 4: internal tree nodes may record where their leaf children's rows are (docs/spec/state.md,
@@ -192,8 +193,10 @@ export class SqliteChainStore implements ChainStore {
       insertBlock: db.prepare(
         'INSERT INTO blocks (height, hash, header, commit_certificate) VALUES (?, ?, ?, ?)',
       ),
-      insertTransaction: db.prepare(
-        'INSERT INTO transactions (id, hash, body, receipt) VALUES (?, ?, ?, ?)',
+      insertTransactions: prepareRowInsert(
+        db,
+        'INSERT INTO transactions (id, hash, body, receipt)',
+        4,
       ),
       blockTransactions: db.prepare<[number, number], TransactionRow>(
         'SELECT id, hash, body, receipt FROM transactions WHERE id >= ? AND id < ? ORDER BY id',
@@ -213,11 +216,11 @@ export class SqliteChainStore implements ChainStore {
       hashIds: this.legacyHashIndex
         ? undefined
         : db.prepare<[number], number>('SELECT id FROM tx_hashes WHERE prefix = ?').pluck(),
-      insertHash: this.legacyHashIndex
+      insertHashes: this.legacyHashIndex
         ? undefined
-        : db.prepare('INSERT OR IGNORE INTO tx_hashes (prefix, id) VALUES (?, ?)'),
+        : prepareRowInsert(db, 'INSERT OR IGNORE INTO tx_hashes (prefix, id)', 2),
       treeNode: db.prepare<[string], Buffer>('SELECT node FROM tree_nodes WHERE id = ?').pluck(),
-      insertTreeNode: db.prepare('INSERT OR REPLACE INTO tree_nodes (id, node) VALUES (?, ?)'),
+      insertTreeNodes: prepareRowInsert(db, 'INSERT OR REPLACE INTO tree_nodes (id, node)', 2),
     };
   }
 
@@ -305,15 +308,16 @@ export class SqliteChainStore implements ChainStore {
   /** Inside a block's write: merges the run's next slice; returns where the next begins. */
   private mergeHashSlice(): number | undefined {
     const run = this.hashRun;
-    const insert = this.statements.insertHash;
+    const insert = this.statements.insertHashes;
     if (run === undefined || insert === undefined) {
       return undefined;
     }
     const end = Math.min(run.next + run.slice, run.entries.length);
-    for (let i = run.next; i < end; i++) {
-      const [prefix, id] = run.entries[i]!;
-      insert.run(prefix, id);
-    }
+    insertRows(insert, run.next, end, (index, args, at) => {
+      const [prefix, id] = run.entries[index]!;
+      args[at] = prefix;
+      args[at + 1] = id;
+    });
     if (end === run.entries.length) {
       this.statements.setMeta.run(HASH_INDEX_HEIGHT, String(run.toHeight));
     }
@@ -439,15 +443,14 @@ export class SqliteChainStore implements ChainStore {
         JSON.stringify(block.header),
         JSON.stringify(block.commit),
       );
-      for (let index = 0; index < batch.transactions.length; index++) {
-        const entry = batch.transactions[index]!;
-        this.statements.insertTransaction.run(
-          base + index,
-          Buffer.from(entry.hash, 'hex'),
-          JSON.stringify(entry.transaction),
-          JSON.stringify(entry.receipt),
-        );
-      }
+      const { transactions } = batch;
+      insertRows(this.statements.insertTransactions, 0, transactions.length, (index, args, at) => {
+        const entry = transactions[index]!;
+        args[at] = base + index;
+        args[at + 1] = Buffer.from(entry.hash, 'hex');
+        args[at + 2] = JSON.stringify(entry.transaction);
+        args[at + 3] = JSON.stringify(entry.receipt);
+      });
       this.writeTreeNodes(batch.treeNodes);
       return this.mergeHashSlice();
     });
@@ -470,9 +473,11 @@ export class SqliteChainStore implements ChainStore {
 
   private writeTreeNodes(treeNodes: ReadonlyArray<readonly [string, Bytes]>): void {
     // better-sqlite3 binds any Uint8Array view as it is, offset and length honoured.
-    for (const [id, node] of treeNodes) {
-      this.statements.insertTreeNode.run(id, node);
-    }
+    insertRows(this.statements.insertTreeNodes, 0, treeNodes.length, (index, args, at) => {
+      const [id, node] = treeNodes[index]!;
+      args[at] = id;
+      args[at + 1] = node;
+    });
   }
 
   close(): void {
