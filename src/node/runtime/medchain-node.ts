@@ -177,12 +177,15 @@ export class MedchainNode {
       const waiting: WaitingAdmission = { entry, origin, valid: undefined, resolve };
       this.admissions.push(waiting);
       const { transaction, signingBytes: message } = entry;
-      verifier
-        .verify({ signatureHex: transaction.signature, publicKeyHex: transaction.signer, message })
-        .then((valid) => {
-          waiting.valid = valid;
-          this.drainAdmissions();
-        });
+      const check = {
+        signatureHex: transaction.signature,
+        publicKeyHex: transaction.signer,
+        message,
+      };
+      verifier.verifyThen(check, (valid) => {
+        waiting.valid = valid;
+        this.drainAdmissions();
+      });
     });
   }
 
