@@ -314,7 +314,7 @@ export class ConsensusDriver {
   private admitFromPeer(peer: string, transactions: unknown[]): void {
     const origin = { kind: 'peer' as const, peer };
     for (const transaction of transactions) {
-      void this.deps.node.submitAsync(transaction, origin).then((result) => {
+      this.deps.node.submitThen(transaction, origin, (result) => {
         if (!result.ok && PEER_FAULTS.has(result.problem.code)) {
           this.punish(peer, 'invalid_transaction', result.problem.detail);
         }

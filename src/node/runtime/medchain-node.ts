@@ -161,31 +161,63 @@ export class MedchainNode {
    * when their verifications finish out of order.
    */
   submitAsync(value: unknown, origin: TransactionOrigin = CLIENT): Promise<SubmitResult> {
+    return new Promise((resolve) => this.submitThen(value, origin, resolve));
+  }
+
+  /**
+   * submitAsync without a promise per transaction, for batches and gossip: `done` gets the
+   * result, at once when the transaction is refused before its signature is checked.
+   */
+  submitThen(
+    value: unknown,
+    origin: TransactionOrigin,
+    done: (result: SubmitResult) => void,
+  ): void {
     const verifier = this.deps.verifier;
     const prepared = this.prepare(value);
     if (!prepared.ok || verifier === undefined) {
-      return Promise.resolve(prepared.ok ? this.admit(prepared.entry, origin) : prepared);
+      done(prepared.ok ? this.admit(prepared.entry, origin) : prepared);
+      return;
     }
     const { entry } = prepared;
     // Gossip brings most transactions twice (from the client's node, then in a block);
     // refusing known ones before verification keeps signature checks to one each.
     const early = this.earlyRejection(entry, origin);
     if (early !== undefined) {
-      return Promise.resolve(early);
+      done(early);
+      return;
     }
+    const waiting: WaitingAdmission = { entry, origin, valid: undefined, resolve: done };
+    this.admissions.push(waiting);
+    const { transaction, signingBytes: message } = entry;
+    const check = {
+      signatureHex: transaction.signature,
+      publicKeyHex: transaction.signer,
+      message,
+    };
+    verifier.verifyThen(check, (valid) => {
+      waiting.valid = valid;
+      this.drainAdmissions();
+    });
+  }
+
+  /** Admits client transactions in order; one promise for the whole batch. */
+  submitMany(values: unknown[]): Promise<SubmitResult[]> {
     return new Promise((resolve) => {
-      const waiting: WaitingAdmission = { entry, origin, valid: undefined, resolve };
-      this.admissions.push(waiting);
-      const { transaction, signingBytes: message } = entry;
-      const check = {
-        signatureHex: transaction.signature,
-        publicKeyHex: transaction.signer,
-        message,
-      };
-      verifier.verifyThen(check, (valid) => {
-        waiting.valid = valid;
-        this.drainAdmissions();
-      });
+      const results = new Array<SubmitResult>(values.length);
+      let waiting = values.length;
+      if (waiting === 0) {
+        resolve(results);
+        return;
+      }
+      for (let index = 0; index < values.length; index++) {
+        this.submitThen(values[index], CLIENT, (result) => {
+          results[index] = result;
+          if (--waiting === 0) {
+            resolve(results);
+          }
+        });
+      }
     });
   }
 
