@@ -3,14 +3,19 @@
  * ChainStore and new ones are handed back to be written in the block's one write batch.
  */
 import type { WriteSet } from '../../protocol/contracts/engine/types.js';
-import { assert } from '../../protocol/core/assert.js';
 import type { Bytes } from '../../protocol/core/bytes.js';
 import type { Crypto } from '../../protocol/core/crypto.js';
 import type { StateCommitment } from '../../protocol/ledger/build-block.js';
 import { applyWrites } from '../../protocol/state/apply-writes.js';
 import { forEachLeaf } from '../../protocol/state/for-each-leaf.js';
 import { getValueByHash } from '../../protocol/state/get-value.js';
-import { INTERNAL_TAG, keyHashOf, leafKeyHash } from '../../protocol/state/node-codec.js';
+import {
+  INTERNAL_TAG,
+  keyHashOf,
+  leafKeyHash,
+  nodeIdPath,
+  nodeIdVersion,
+} from '../../protocol/state/node-codec.js';
 import { proveKey } from '../../protocol/state/prove-key.js';
 import type { StateProof, StateWrite } from '../../protocol/state/types.js';
 import type { ChainStore } from '../storage/chain-store.js';
@@ -78,20 +83,6 @@ interface CachedNode {
   node: Bytes;
 }
 
-/**
- * The parts of a node id (see parseNodeId), taken apart without an object per call: the
- * cache looks up every node a block reads or writes.
- */
-function pathOf(id: string): string {
-  return id.slice(id.indexOf('/') + 1);
-}
-
-function versionOf(id: string): number {
-  const version = Number.parseInt(id, 10);
-  assert(Number.isSafeInteger(version) && version >= 0, 'state node id: no version');
-  return version;
-}
-
 export function nodeStateTree(
   crypto: Crypto,
   store: Pick<ChainStore, 'treeNode'>,
@@ -106,8 +97,8 @@ export function nodeStateTree(
   let slabBytes = 0;
   const tierOf = (path: string) => (path.length < cachedLevels ? upper : deeper);
   const remember = (id: string, node: Bytes) => {
-    const path = pathOf(id);
-    const version = versionOf(id);
+    const path = nodeIdPath(id);
+    const version = nodeIdVersion(id);
     const tier = tierOf(path);
     const held = tier.get(path);
     if (held !== undefined) {
@@ -160,7 +151,7 @@ export function nodeStateTree(
   };
   const nodes = {
     getNode(id: string): Bytes | undefined {
-      const path = pathOf(id);
+      const path = nodeIdPath(id);
       const held = tierOf(path).get(path);
       if (held?.id === id) {
         return held.node;

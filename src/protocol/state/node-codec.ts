@@ -64,9 +64,21 @@ export function leafRowId(
 
 /** The version and path a node id names: the inverse of nodeId. */
 export function parseNodeId(id: NodeId): { version: StateVersion; path: string } {
+  return { version: nodeIdVersion(id), path: nodeIdPath(id) };
+}
+
+/** The path a node id names, without an object per call: caches look up every node. */
+export function nodeIdPath(id: NodeId): string {
   const slash = id.indexOf('/');
   assert(slash > 0, 'state node id: no version');
-  return { version: Number(id.slice(0, slash)), path: id.slice(slash + 1) };
+  return id.slice(slash + 1);
+}
+
+/** The version a node id names. */
+export function nodeIdVersion(id: NodeId): StateVersion {
+  const version = Number.parseInt(id, 10);
+  assert(Number.isSafeInteger(version) && version >= 0, 'state node id: no version');
+  return version;
 }
 
 export function keyHashOf(crypto: Crypto, key: string): Bytes {
