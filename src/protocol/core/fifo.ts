@@ -30,7 +30,8 @@ export class Fifo<T> {
     this.items[this.head] = undefined;
     this.head += 1;
     if (this.head === this.items.length) {
-      this.items = [];
+      // Emptied, as the admission queue is after most drains: reuse the array.
+      this.items.length = 0;
       this.head = 0;
     } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
       // Now and then, so a queue that never empties does not grow its array forever.
