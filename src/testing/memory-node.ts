@@ -17,6 +17,7 @@ import { MedchainNode } from '../node/runtime/medchain-node.js';
 import { nodeBackend } from '../node/runtime/node-backend.js';
 import { ensureGenesis } from '../node/runtime/open-node.js';
 import { nodeStateTree } from '../node/runtime/state-tree-adapter.js';
+import type { VerifierPool } from '../node/runtime/verifier-pool.js';
 import { MemoryChainStore } from '../node/storage/memory-chain-store.js';
 import { toHex } from '../protocol/core/bytes.js';
 import type { Crypto, Signer } from '../protocol/core/crypto.js';
@@ -40,7 +41,13 @@ export interface MemoryNode {
   clock: { nowMs(): number; advance(ms: number): void };
 }
 
-export function createMemoryNode(seed = 'test'): MemoryNode {
+export interface MemoryNodeOptions {
+  mempoolCapacity?: number;
+  /** Signature checks on worker threads, as a running node has them. */
+  verifier?: VerifierPool;
+}
+
+export function createMemoryNode(seed = 'test', options: MemoryNodeOptions = {}): MemoryNode {
   const crypto = sodiumCrypto;
   const signer = (label: string) => sodiumSigner(derivedBytes(seed, label));
   const admins = {
@@ -76,7 +83,11 @@ export function createMemoryNode(seed = 'test'): MemoryNode {
     },
   };
   const node = new MedchainNode(
-    { chainId: TEST_CHAIN_ID, blockTransactionsMax: 10_000, mempoolCapacity: 1_000 },
+    {
+      chainId: TEST_CHAIN_ID,
+      blockTransactionsMax: 10_000,
+      mempoolCapacity: options.mempoolCapacity ?? 1_000,
+    },
     {
       store,
       crypto,
@@ -85,6 +96,7 @@ export function createMemoryNode(seed = 'test'): MemoryNode {
       validator,
       clock,
       logger: silentLogger,
+      ...(options.verifier === undefined ? {} : { verifier: options.verifier }),
     },
   );
   const api = createApi(nodeBackend(node));

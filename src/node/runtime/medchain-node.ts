@@ -229,6 +229,12 @@ export class MedchainNode {
       const detail = 'this transaction is already pending';
       return { ok: false, problem: problem('duplicate_transaction', detail) };
     }
+    // Under overload the mempool fills and every later transaction would be refused after
+    // its signature check: refused before it, a flood costs no verifier time, and the
+    // transactions waiting for the verifier never outnumber the room left for them.
+    if (this.mempool.size + this.admissions.length >= this.mempool.capacity) {
+      return { ok: false, problem: problem('mempool_full', 'the mempool is full; retry later') };
+    }
     if (origin.kind === 'peer') {
       const { signer, nonce } = entry.transaction;
       if (nonce < this.committedNonce(signer)) {

@@ -41,6 +41,9 @@ export class VerifierPool {
       worker.on('message', (reply: { id: number; results: Uint8Array }) => {
         const resolve = this.inFlight.get(reply.id);
         this.inFlight.delete(reply.id);
+        if (this.inFlight.size === 0) {
+          this.holdProcess(false);
+        }
         resolve?.(reply.results);
       });
       worker.unref();
@@ -76,6 +79,9 @@ export class VerifierPool {
     this.pending = { checks: [], resolvers: [] };
     const id = this.nextId++;
     const worker = this.workers[this.nextWorker++ % this.workers.length]!;
+    if (this.inFlight.size === 0) {
+      this.holdProcess(true);
+    }
     this.inFlight.set(id, (results) => {
       for (let i = 0; i < resolvers.length; i++) {
         resolvers[i]!(results[i] === 1);
@@ -83,6 +89,20 @@ export class VerifierPool {
     });
     const buffer = pack(checks);
     worker.postMessage({ id, count: checks.length, buffer }, [buffer]);
+  }
+
+  /**
+   * Idle workers do not keep the process alive, but checks in flight do: a caller awaiting
+   * a verification must get its answer even when nothing else holds the event loop open.
+   */
+  private holdProcess(hold: boolean): void {
+    for (const worker of this.workers) {
+      if (hold) {
+        worker.ref();
+      } else {
+        worker.unref();
+      }
+    }
   }
 
   async close(): Promise<void> {
