@@ -15,7 +15,7 @@ import { nodeStateTree } from './state-tree-adapter.js';
 
 const crypto = sodiumCrypto;
 
-function setup(cachedLevels: number, deepEntries = 32_768) {
+function setup(cachedLevels: number, deepEntries = 32_768, garbageFloorBytes?: number) {
   const saved = new Map<string, Bytes>();
   let internalReads = 0;
   const readPaths: string[] = [];
@@ -29,7 +29,7 @@ function setup(cachedLevels: number, deepEntries = 32_768) {
       return node;
     },
   };
-  const tree = nodeStateTree(crypto, store, cachedLevels, deepEntries);
+  const tree = nodeStateTree(crypto, store, cachedLevels, deepEntries, garbageFloorBytes);
   const roots: string[] = [];
   const commit = (version: number, writes: WriteSet) => {
     const { root, nodes } = tree.commit(version, writes);
@@ -79,6 +79,44 @@ describe('state tree node cache', () => {
     assert.ok(readPaths.length > 0, 'the deeper levels come from the store');
     const shallow = readPaths.filter((path) => path.length < 2);
     assert.deepEqual(shallow, [], 'an upper-level node was read from the store');
+  });
+
+  it('frees superseded nodes within its bound, and moved nodes keep their bytes', () => {
+    // A small floor, so that the bound (the larger of it and a quarter of the live bytes)
+    // is reached within a few blocks and the survivors of emptied slabs are moved often.
+    const { tree, commit, roots } = setup(3, 2_048, 4_096);
+    const keys = Array.from({ length: 3_000 }, (_, i) => `member/${i}`);
+    const latest = new Map(keys.map((key) => [key, '0']));
+    commit(0, writes(keys, '0'));
+    let collections = 0;
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed;
+    };
+    for (let version = 1; version <= 120; version++) {
+      // A few keys every block, the rest now and then: slabs empty at different speeds.
+      const chosen = keys.filter((_, i) => i < 20 || next() % 40 === 0);
+      for (const key of chosen) {
+        latest.set(key, String(version));
+      }
+      const before = tree.cacheBytes().slabs;
+      commit(version, writes(chosen, String(version)));
+      if (tree.cacheBytes().slabs < before) {
+        collections++;
+      }
+      const { live, superseded } = tree.cacheBytes();
+      assert.ok(
+        superseded <= Math.max(4_096, live / 4),
+        `version ${version}: ${superseded} superseded bytes kept for ${live} live`,
+      );
+    }
+    assert.ok(collections >= 5, `slabs freed after only ${collections} blocks`);
+    for (const key of keys) {
+      const { value, proof } = tree.prove(120, key);
+      assert.deepEqual(value, utf8(`${key}=${latest.get(key)}`));
+      assert.ok(verifyStateProof(crypto, { root: roots[120]!, key, value, proof }));
+    }
   });
 
   it('still proves old versions, reading them from the store', () => {

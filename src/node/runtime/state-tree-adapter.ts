@@ -74,13 +74,41 @@ export function latestStateSource(
  */
 const CACHED_LEVELS = 5;
 const DEEP_ENTRIES = 32_768;
-/** Superseded bytes tolerated beyond the live ones before the cache is compacted. */
-const COMPACTION_SLACK_BYTES = 16 * 1024 * 1024;
+/**
+ * Superseded node bytes the cache may keep alive in its slabs, beyond which the slabs with
+ * the least left alive are emptied: a floor, and a share of the live bytes so that the
+ * copying stays in proportion as the state grows.
+ */
+const GARBAGE_FLOOR_BYTES = 16 * 1024 * 1024;
+const GARBAGE_LIVE_SHARE = 0.5;
+
+/**
+ * Nodes copied together: one block's persisted nodes, or the survivors moved out of
+ * emptier slabs. `nodes` lists what was placed here; those since superseded, evicted or
+ * moved point at another slab, or at none.
+ */
+interface Slab {
+  bytes: number;
+  live: number;
+  nodes: CachedNode[];
+}
 
 interface CachedNode {
   id: string;
   version: number;
   node: Bytes;
+  /** The slab the bytes are a view into; undefined for a buffer of their own. */
+  slab: Slab | undefined;
+}
+
+/** What the node cache holds, for tests and diagnostics. */
+export interface NodeCacheBytes {
+  /** Bytes of the cached nodes. */
+  live: number;
+  /** Bytes of the slabs those nodes are views into, superseded nodes included. */
+  slabs: number;
+  /** Bytes in those slabs of nodes no longer cached. */
+  superseded: number;
 }
 
 export function nodeStateTree(
@@ -88,15 +116,35 @@ export function nodeStateTree(
   store: Pick<ChainStore, 'treeNode'>,
   cachedLevels = CACHED_LEVELS,
   deepEntries = DEEP_ENTRIES,
-): NodeStateTree {
+  garbageFloorBytes = GARBAGE_FLOOR_BYTES,
+): NodeStateTree & { cacheBytes(): NodeCacheBytes } {
   const upper = new Map<string, CachedNode>();
   const deeper = new Map<string, CachedNode>();
-  // Bytes of the nodes cached, and of the buffers they were copied into since the last
-  // compaction: the difference is superseded nodes kept alive by their slab.
   let liveBytes = 0;
+  const slabs = new Set<Slab>();
   let slabBytes = 0;
+  /** Bytes of the cached nodes that are views into slabs. */
+  let slabLive = 0;
+  const release = (held: CachedNode) => {
+    liveBytes -= held.node.length;
+    if (held.slab !== undefined) {
+      held.slab.live -= held.node.length;
+      slabLive -= held.node.length;
+      held.slab = undefined;
+    }
+  };
+  const place = (held: CachedNode, node: Bytes, slab: Slab | undefined) => {
+    held.node = node;
+    held.slab = slab;
+    liveBytes += node.length;
+    if (slab !== undefined) {
+      slab.live += node.length;
+      slabLive += node.length;
+      slab.nodes.push(held);
+    }
+  };
   const tierOf = (path: string) => (path.length < cachedLevels ? upper : deeper);
-  const remember = (id: string, node: Bytes) => {
+  const remember = (id: string, node: Bytes, slab: Slab | undefined) => {
     const path = nodeIdPath(id);
     const version = nodeIdVersion(id);
     const tier = tierOf(path);
@@ -106,10 +154,10 @@ export function nodeStateTree(
       if (held.version > version) {
         return;
       }
-      liveBytes += node.length - held.node.length;
+      release(held);
       held.id = id;
       held.version = version;
-      held.node = node;
+      place(held, node, slab);
       // The upper tier never evicts, so order there means nothing; in the deeper one,
       // re-inserting moves the path to the back, away from eviction.
       if (tier === deeper) {
@@ -122,32 +170,60 @@ export function nodeStateTree(
       let evict = Math.max(1, deepEntries >> 3);
       for (const [oldest, entry] of deeper) {
         deeper.delete(oldest);
-        liveBytes -= entry.node.length;
+        release(entry);
         if (--evict === 0) {
           break;
         }
       }
     }
-    liveBytes += node.length;
-    tier.set(path, { id, version, node });
+    const entry: CachedNode = { id, version, node, slab: undefined };
+    place(entry, node, slab);
+    tier.set(path, entry);
   };
   /**
-   * Copies every cached node into one new buffer. Each block's nodes share a slab, and a
-   * slab stays alive until its last node is superseded, which for the deepest cached level
-   * can take hundreds of blocks: without this the slabs grew past 300 MiB in the pipeline
-   * bench's 400,000 transactions, against some 20 MiB of live nodes.
+   * Moves the survivors of the emptiest slabs into one new slab until the superseded bytes
+   * are within bounds. A block's slab empties at different speeds: its top levels are
+   * rewritten by the next block, a fifth-level node may outlive hundreds of blocks, and
+   * one survivor keeps the whole slab. Emptiest first frees the most per byte copied, and
+   * only the survivors of the slabs freed are copied, never the whole cache at once.
    */
-  const compact = () => {
-    const slab = new Uint8Array(liveBytes);
-    let offset = 0;
-    for (const tier of [upper, deeper]) {
-      for (const held of tier.values()) {
-        slab.set(held.node, offset);
-        held.node = slab.subarray(offset, offset + held.node.length);
-        offset += held.node.length;
-      }
+  const collect = () => {
+    const budget = Math.max(garbageFloorBytes, liveBytes * GARBAGE_LIVE_SHARE);
+    if (slabBytes - slabLive <= budget) {
+      return;
     }
-    slabBytes = liveBytes;
+    const emptiest = [...slabs].sort((a, b) => a.live / a.bytes - b.live / b.bytes);
+    let garbage = slabBytes - slabLive;
+    const chosen: Slab[] = [];
+    let moving = 0;
+    for (const slab of emptiest) {
+      if (garbage <= budget / 2) {
+        break;
+      }
+      chosen.push(slab);
+      garbage -= slab.bytes - slab.live;
+      moving += slab.live;
+    }
+    const target: Slab = { bytes: moving, live: 0, nodes: [] };
+    const into = new Uint8Array(moving);
+    let offset = 0;
+    for (const slab of chosen) {
+      for (const held of slab.nodes) {
+        if (held.slab === slab) {
+          const length = held.node.length;
+          into.set(held.node, offset);
+          release(held);
+          place(held, into.subarray(offset, offset + length), target);
+          offset += length;
+        }
+      }
+      slabs.delete(slab);
+      slabBytes -= slab.bytes;
+    }
+    if (moving > 0) {
+      slabs.add(target);
+      slabBytes += moving;
+    }
   };
   const nodes = {
     getNode(id: string): Bytes | undefined {
@@ -158,7 +234,7 @@ export function nodeStateTree(
       }
       const loaded = store.treeNode(id);
       if (loaded !== undefined && loaded[0] === INTERNAL_TAG) {
-        remember(id, loaded);
+        remember(id, loaded, undefined);
       }
       return loaded;
     },
@@ -176,27 +252,31 @@ export function nodeStateTree(
     persisted(written: ReadonlyArray<readonly [string, Bytes]>) {
       // Node bytes may be views into the block's scratch arena: keep copies, never those
       // views. One copy per block rather than per node: an ArrayBuffer per 200-byte node
-      // cost more than the copying. A slab is freed once every node in it has been
-      // superseded or evicted; compaction bounds what the slowest of them keep alive.
+      // cost more than the copying.
       let total = 0;
       for (const [, node] of written) {
         if (node[0] === INTERNAL_TAG) {
           total += node.length;
         }
       }
-      const slab = new Uint8Array(total);
+      const slab: Slab = { bytes: total, live: 0, nodes: [] };
+      const bytes = new Uint8Array(total);
       let offset = 0;
       for (const [id, node] of written) {
         if (node[0] === INTERNAL_TAG) {
-          slab.set(node, offset);
-          remember(id, slab.subarray(offset, offset + node.length));
+          bytes.set(node, offset);
+          remember(id, bytes.subarray(offset, offset + node.length), slab);
           offset += node.length;
         }
       }
-      slabBytes += total;
-      if (slabBytes > 2 * liveBytes + COMPACTION_SLACK_BYTES) {
-        compact();
+      if (total > 0) {
+        slabs.add(slab);
+        slabBytes += total;
+        collect();
       }
+    },
+    cacheBytes() {
+      return { live: liveBytes, slabs: slabBytes, superseded: slabBytes - slabLive };
     },
     prove(version: number, key: string) {
       return proveKey(crypto, nodes, version, key);
