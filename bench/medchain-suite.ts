@@ -151,16 +151,22 @@ async function consortiumRateRound(
   const rate = Math.max(1, Math.floor(saturationTps * plan.consortiumRateShare));
   const share = Math.round(plan.consortiumRateShare * 100);
   const name = `medchain-validators-${validators}-rate-${share}pct`;
-  return fixedRateRound(run, { name, rate, seconds: plan.consortiumRateS, validators });
+  const { result } = await fixedRateRound(run, {
+    name,
+    rate,
+    seconds: plan.consortiumRateS,
+    validators,
+  });
+  return result;
 }
 
 /** Registration at a fixed rate for `seconds`, in batches of at most 1,000. */
 async function fixedRateRound(
   run: Run,
   round: { name: string; rate: number; seconds: number; validators: number; sampleMs?: number },
-): Promise<RoundResult> {
+): ReturnType<Run> {
   const count = Math.ceil(round.rate * round.seconds);
-  const { result } = await run({
+  return run({
     name: round.name,
     workload: 'registration',
     controller: { kind: 'fixed-rate', tps: round.rate },
@@ -170,7 +176,6 @@ async function fixedRateRound(
     validators: round.validators,
     ...(round.sampleMs === undefined ? {} : { memorySampleMs: round.sampleMs }),
   });
-  return result;
 }
 
 /**
@@ -181,13 +186,23 @@ async function fixedRateRound(
  */
 async function soakRound(plan: SuitePlan, consortium: RoundResult, run: Run): Promise<void> {
   const validators = Number(/validators-(\d+)/.exec(consortium.name)?.[1] ?? 4);
-  await fixedRateRound(run, {
+  const { result, blocks } = await fixedRateRound(run, {
     name: `medchain-soak-${validators}-validators-${plan.soakS}s`,
     rate: Math.max(1, Math.floor(consortium.throughputTps)),
     seconds: plan.soakS,
     validators,
     sampleMs: 5_000,
   });
+  // Whether the rate holds as the chain grows: memory grows once it falls behind.
+  const perMinute: number[] = [];
+  for (const block of blocks) {
+    const minute = Math.floor(block.seenAtMs / 60_000);
+    while (perMinute.length <= minute) {
+      perMinute.push(0);
+    }
+    perMinute[minute]! += block.transactionCount;
+  }
+  result.commitsPerMinute = perMinute;
 }
 
 /** fixed-rate at a share of saturation (long enough for both minimums), then maximum-rate. */

@@ -166,13 +166,20 @@ function memorySection(rounds: RoundResult[]): string[] {
   const soaks = sampled.filter((round) => round.name.startsWith('medchain-soak-'));
   for (const soak of soaks) {
     lines.push('', `Largest process RSS over ${soak.name} (one line a minute):`, '');
-    lines.push('| Time (s) | Largest process (MiB) | All processes (MiB) |', '| --- | --- | --- |');
+    lines.push(
+      '| Time (s) | Largest process (MiB) | All processes (MiB) | ' +
+        'Committed in the minute before (tx/s) |',
+      '| --- | --- | --- | --- |',
+    );
     let next = 0;
     for (const sample of soak.memory!.samples) {
       if (sample.atS >= next) {
+        const minute = Math.round(sample.atS / 60) - 1;
+        const committed = soak.commitsPerMinute?.[minute];
+        const rate = minute < 0 || committed === undefined ? '' : integer(committed / 60);
         lines.push(
           `| ${sample.atS.toFixed(0)} | ${integer(sample.largestMiB)} | ` +
-            `${integer(sample.totalMiB)} |`,
+            `${integer(sample.totalMiB)} | ${rate} |`,
         );
         next += 60;
       }

@@ -37,6 +37,8 @@ export interface RoundResult extends RoundFigures {
   notes: string[];
   /** Resident memory of each server process, sampled through the round (medchain rounds). */
   memory?: MemoryProfile;
+  /** Transactions committed in each minute of the round (the soak), on the round's clock. */
+  commitsPerMinute?: number[];
 }
 
 function generatorPath(): string {
