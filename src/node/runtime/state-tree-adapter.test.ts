@@ -82,8 +82,9 @@ describe('state tree node cache', () => {
   });
 
   it('frees superseded nodes within its bound, and moved nodes keep their bytes', () => {
-    // A small floor, so that the bound (the larger of it and a quarter of the live bytes)
-    // is reached within a few blocks and the survivors of emptied slabs are moved often.
+    // A small floor, so that the bound (the larger of it and half the live bytes) is reached
+    // within a few blocks and the survivors of emptied slabs are moved often. A collection
+    // leaves at most half the bound; this workload stays within a quarter of the live bytes.
     const { tree, commit, roots } = setup(3, 2_048, 4_096);
     const keys = Array.from({ length: 3_000 }, (_, i) => `member/${i}`);
     const latest = new Map(keys.map((key) => [key, '0']));

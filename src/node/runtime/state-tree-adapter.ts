@@ -122,14 +122,20 @@ export function nodeStateTree(
   const deeper = new Map<string, CachedNode>();
   let liveBytes = 0;
   const slabs = new Set<Slab>();
-  let slabBytes = 0;
-  /** Bytes of the cached nodes that are views into slabs. */
-  let slabLive = 0;
+  /** Summed when needed: there are a few dozen slabs, and a block adds one. */
+  const slabTotals = () => {
+    let bytes = 0;
+    let live = 0;
+    for (const slab of slabs) {
+      bytes += slab.bytes;
+      live += slab.live;
+    }
+    return { bytes, superseded: bytes - live };
+  };
   const release = (held: CachedNode) => {
     liveBytes -= held.node.length;
     if (held.slab !== undefined) {
       held.slab.live -= held.node.length;
-      slabLive -= held.node.length;
       held.slab = undefined;
     }
   };
@@ -139,7 +145,6 @@ export function nodeStateTree(
     liveBytes += node.length;
     if (slab !== undefined) {
       slab.live += node.length;
-      slabLive += node.length;
       slab.nodes.push(held);
     }
   };
@@ -189,11 +194,11 @@ export function nodeStateTree(
    */
   const collect = () => {
     const budget = Math.max(garbageFloorBytes, liveBytes * GARBAGE_LIVE_SHARE);
-    if (slabBytes - slabLive <= budget) {
+    let garbage = slabTotals().superseded;
+    if (garbage <= budget) {
       return;
     }
     const emptiest = [...slabs].sort((a, b) => a.live / a.bytes - b.live / b.bytes);
-    let garbage = slabBytes - slabLive;
     const chosen: Slab[] = [];
     let moving = 0;
     for (const slab of emptiest) {
@@ -218,11 +223,9 @@ export function nodeStateTree(
         }
       }
       slabs.delete(slab);
-      slabBytes -= slab.bytes;
     }
     if (moving > 0) {
       slabs.add(target);
-      slabBytes += moving;
     }
   };
   const nodes = {
@@ -271,12 +274,12 @@ export function nodeStateTree(
       }
       if (total > 0) {
         slabs.add(slab);
-        slabBytes += total;
         collect();
       }
     },
     cacheBytes() {
-      return { live: liveBytes, slabs: slabBytes, superseded: slabBytes - slabLive };
+      const { bytes, superseded } = slabTotals();
+      return { live: liveBytes, slabs: bytes, superseded };
     },
     prove(version: number, key: string) {
       return proveKey(crypto, nodes, version, key);
