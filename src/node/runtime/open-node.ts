@@ -3,7 +3,9 @@
  * start, then a MedchainNode resumed at the last committed height. Consensus, transport
  * and API are started on top of it by validator.ts.
  */
+
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ContractEngine } from '../../protocol/contracts/engine/types.js';
 import type { Crypto, Signer } from '../../protocol/core/crypto.js';
@@ -19,7 +21,7 @@ import type { Logger } from './logger.js';
 import { MedchainNode } from './medchain-node.js';
 import { NetworkDirectoryError, type NodeConfig, readNodeConfig } from './network-directory.js';
 import { nodeStateTree } from './state-tree-adapter.js';
-import { VerifierPool } from './verifier-pool.js';
+import { defaultVerifierThreads, VerifierPool } from './verifier-pool.js';
 
 export interface OpenedNode {
   node: MedchainNode;
@@ -94,7 +96,13 @@ function signerFromSeed(seed: Uint8Array, crypto: Crypto): Signer {
 
 export async function openNode(
   nodeDir: string,
-  deps: { logger: Logger; clock?: { nowMs(): number }; apiOverride?: string },
+  deps: {
+    logger: Logger;
+    clock?: { nowMs(): number };
+    apiOverride?: string;
+    /** Validators sharing this machine's cores (`medchain up` runs them all here). */
+    validatorsOnHost?: number;
+  },
 ): Promise<OpenedNode> {
   const dir = resolve(nodeDir);
   const config = readNodeConfig(dir);
@@ -112,7 +120,12 @@ export async function openNode(
   const engine = createEngine(crypto);
   ensureGenesis({ store, crypto, engine }, genesis);
   const tree = nodeStateTree(crypto, store);
-  const verifier = new VerifierPool(config.verifierThreads);
+  const threads =
+    config.verifierThreads ??
+    defaultVerifierThreads(availableParallelism(), deps.validatorsOnHost ?? 1);
+  const verifier = new VerifierPool(threads, (signature, message, key) =>
+    crypto.verifyEd25519(signature, message, key),
+  );
   const node = new MedchainNode(
     {
       chainId: genesis.chainId,

@@ -92,7 +92,16 @@ export async function up(options: UpOptions): Promise<UpHandle> {
   for (const [index, entry] of network.nodes.entries()) {
     const api = index === 0 && options.api !== undefined ? options.api : entry.api;
     const nodeDir = join(dir, 'nodes', entry.name);
-    supervisor.add(entry.name, ['node', '--dir', nodeDir, '--api', api, '--supervised']);
+    supervisor.add(entry.name, [
+      'node',
+      '--dir',
+      nodeDir,
+      '--api',
+      api,
+      '--supervised',
+      '--validators-on-host',
+      String(network.nodes.length),
+    ]);
     urls.push(`http://${api}`);
   }
   supervisor.startAll();

@@ -42,6 +42,8 @@ export interface ValidatorOptions {
   logger: Logger;
   /** Overrides node.json's API address (`medchain up --api` moves the first node). */
   api?: string;
+  /** Validators sharing this machine's cores; sizes the signature-check threads. */
+  validatorsOnHost?: number;
 }
 
 /** The addresses of the validators in `validators` that network.json knows. */
@@ -63,6 +65,9 @@ export async function runValidator(
   const opened = await openNode(nodeDir, {
     logger,
     ...(options.api === undefined ? {} : { apiOverride: options.api }),
+    ...(options.validatorsOnHost === undefined
+      ? {}
+      : { validatorsOnHost: options.validatorsOnHost }),
   });
   const { node, config, dir } = opened;
   const cleanup: (() => Promise<void> | void)[] = [() => opened.close()];

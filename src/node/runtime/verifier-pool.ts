@@ -1,8 +1,13 @@
 /**
- * Signature verification off the main thread. Every validator verifies every transaction,
- * and at 55 µs a signature that is the largest single cost of admission; a worker puts it
- * on the other core. Requests made in the same turn of the event loop are packed into one
- * message per worker, because a message costs about as much as a verification.
+ * Signature verification, batched per turn of the event loop. Every validator verifies
+ * every transaction, and at 55 µs a signature that is the largest single cost of
+ * admission. A worker thread puts it on a core the main thread is not using: requests made
+ * in the same turn are packed into one message per worker, because a message costs about
+ * as much as a verification. When the validator has no spare core (several validators on
+ * one machine, each busy), a pool of zero threads checks the batch on the main thread
+ * instead: the workers would only take turns with the main threads, and the messages,
+ * thread switches and copies cost about a tenth of the consortium's rate (measured in
+ * docs/BENCHMARKS.md).
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -26,6 +31,21 @@ interface Pending {
 
 const BATCH_ITEMS_MAX = 1024;
 
+/** Checks one signature on the calling thread; the pool's own thread when it has none. */
+export type VerifyOnThread = (
+  signature: Uint8Array,
+  message: Uint8Array,
+  key: Uint8Array,
+) => boolean;
+
+/**
+ * The default number of verifier threads: one less than this validator's share of the
+ * machine's cores, so zero when as many validators as cores (or more) share it.
+ */
+export function defaultVerifierThreads(cores: number, validatorsOnHost: number): number {
+  return Math.max(0, Math.floor(cores / Math.max(1, validatorsOnHost)) - 1);
+}
+
 export class VerifierPool {
   private readonly workers: Worker[] = [];
   private readonly inFlight = new Map<number, (results: Uint8Array) => void>();
@@ -33,8 +53,16 @@ export class VerifierPool {
   private flushScheduled = false;
   private nextId = 1;
   private nextWorker = 0;
+  private readonly onThread: VerifyOnThread | undefined;
+  /** Signature ‖ key of the check being made on this thread. */
+  private readonly scratch = new Uint8Array(96);
 
-  constructor(size = Math.max(1, availableParallelism() - 1)) {
+  /** `size` 0 checks on this thread with `onThread`, which it then requires. */
+  constructor(size = Math.max(1, availableParallelism() - 1), onThread?: VerifyOnThread) {
+    if (size === 0 && onThread === undefined) {
+      throw new Error('a verifier pool without threads needs a function to verify with');
+    }
+    this.onThread = size === 0 ? onThread : undefined;
     const url = new URL('./verifier-worker.js', import.meta.url);
     for (let i = 0; i < size; i++) {
       const worker = new Worker(url);
@@ -77,6 +105,10 @@ export class VerifierPool {
       return;
     }
     this.pending = { checks: [], resolvers: [] };
+    if (this.onThread !== undefined) {
+      this.checkHere(this.onThread, checks, resolvers);
+      return;
+    }
     const id = this.nextId++;
     const worker = this.workers[this.nextWorker++ % this.workers.length]!;
     if (this.inFlight.size === 0) {
@@ -89,6 +121,22 @@ export class VerifierPool {
     });
     const buffer = pack(checks);
     worker.postMessage({ id, count: checks.length, buffer }, [buffer]);
+  }
+
+  private checkHere(
+    verify: VerifyOnThread,
+    checks: SignatureCheck[],
+    resolvers: ((valid: boolean) => void)[],
+  ): void {
+    const { scratch } = this;
+    const signature = scratch.subarray(0, 64);
+    const key = scratch.subarray(64, 96);
+    for (let i = 0; i < checks.length; i++) {
+      const check = checks[i]!;
+      hexInto(check.signatureHex, scratch, 0);
+      hexInto(check.publicKeyHex, scratch, 64);
+      resolvers[i]!(verify(signature, check.message, key));
+    }
   }
 
   /**

@@ -90,6 +90,13 @@ export function register(program: Command): void {
   registerNode(program);
 }
 
+interface NodeCommandOptions {
+  dir: string;
+  api?: string;
+  supervised?: boolean;
+  validatorsOnHost: string;
+}
+
 function registerNode(program: Command): void {
   const command = program
     .command('node')
@@ -97,14 +104,25 @@ function registerNode(program: Command): void {
     .requiredOption('--dir <path>', 'node directory, e.g. ./.medchain/nodes/hospital')
     .option('--api <host:port>', "overrides the node's API address")
     .option('--supervised', 'stop when standard input closes (the supervisor is gone)')
-    .action(async (options: { dir: string; api?: string; supervised?: boolean }) => {
+    .option(
+      '--validators-on-host <n>',
+      "validators sharing this machine's cores (medchain up sets it); with no spare core, " +
+        'signatures are checked on the main thread (node.json verifierThreads overrides)',
+      '1',
+    )
+    .action(async (options: NodeCommandOptions) => {
       checkAddress(options.api, '--api');
+      const validatorsOnHost = Number(options.validatorsOnHost);
+      if (!Number.isInteger(validatorsOnHost) || validatorsOnHost < 1) {
+        throw new CliUsageError('--validators-on-host must be a positive integer');
+      }
       const logger = createLogger({}, { node: options.dir.split(/[\\/]/).filter(Boolean).at(-1) });
       let running: Awaited<ReturnType<typeof runValidator>>;
       try {
         running = await runValidator(options.dir, {
           logger,
           ...(options.api === undefined ? {} : { api: options.api }),
+          validatorsOnHost,
         });
       } catch (error) {
         if (error instanceof AmnesiaError) {
