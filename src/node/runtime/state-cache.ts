@@ -27,10 +27,15 @@ export interface StateSource {
 }
 
 /**
- * About 32 MiB of cached values at the ~250 bytes a typical member or record value takes,
- * plus the Map's own overhead: the hot keys (signers, nonces, organizations) fit many times.
+ * About 2 MiB of cached values at the ~250 bytes a typical member or record value takes,
+ * plus about as much again in keys and views on the V8 heap. The keys read most (signers'
+ * key records, organizations, nonces) are read every few transactions, or kept decoded
+ * below, so they stay; what a larger cache held was mostly values written once and never
+ * read again (new members, records, grants), live heap that every full collection marked.
+ * 65,536 entries cost a validator about 30 MiB of resident memory and 2–3% of its rate
+ * (docs/BENCHMARKS.md, "A smaller state cache").
  */
-const CAPACITY_DEFAULT = 65_536;
+const CAPACITY_DEFAULT = 8_192;
 /**
  * Decoded copies of the keys read most: every admission and execution reads its signer's
  * key record, organization and nonce, and decoding them each time cost more than the read.
