@@ -48,15 +48,28 @@ test('state cache: reads through, caches absence, applies commits, stays bounded
   cache.get('a');
   cache.get('missing');
   assert.equal(counter.loads, 2, 'second reads come from the cache, absence included');
+  put('c', utf8('3'));
+  assert.deepEqual(cache.get('c'), utf8('3'));
+  // The tree commits a block's writes, then the cache applies them.
+  put('b', utf8('2'));
+  put('c', utf8('4'));
   cache.apply(
     new Map([
       ['a', null],
       ['b', utf8('2')],
+      ['c', utf8('4')],
+      ['missing', utf8('5')],
     ]),
-    [leafOf('b')],
+    [leafOf('b'), leafOf('missing')],
   );
-  assert.equal(cache.get('a'), undefined);
-  assert.deepEqual(cache.get('b'), utf8('2'));
+  put('missing', utf8('5'));
+  const loads = counter.loads;
+  assert.equal(cache.get('a'), undefined, 'a deleted cached key is absent');
+  assert.deepEqual(cache.get('c'), utf8('4'), 'a cached key is updated in place');
+  assert.equal(counter.loads, loads, 'both from the cache');
+  assert.deepEqual(cache.get('b'), utf8('2'), 'a key created by the block reads through');
+  assert.deepEqual(cache.get('missing'), utf8('5'), 'a key cached as absent is not any more');
+  assert.equal(counter.loads, loads + 2, 'keys not cached with a value are not cached on write');
   for (let i = 0; i < 1_000; i++) {
     cache.get(`k${i}`);
   }

@@ -1,5 +1,5 @@
 /**
- * A bounded write-through cache of committed state values in front of the state tree.
+ * A bounded cache of committed state values in front of the state tree, filled by reads.
  * Admission and execution read the same few keys per transaction (chain parameters, the
  * signer's key record and nonce, its organization); without the cache each is a walk down
  * the tree. Absence is cached too. When full, the oldest entries go first (Map keeps
@@ -27,15 +27,15 @@ export interface StateSource {
 }
 
 /**
- * About 2 MiB of cached values at the ~250 bytes a typical member or record value takes,
- * plus about as much again in keys and views on the V8 heap. The keys read most (signers'
- * key records, organizations, nonces) are read every few transactions, or kept decoded
- * below, so they stay; what a larger cache held was mostly values written once and never
- * read again (new members, records, grants), live heap that every full collection marked.
- * 65,536 entries cost a validator about 30 MiB of resident memory and 2–3% of its rate
- * (docs/BENCHMARKS.md, "A smaller state cache").
+ * About 16 MiB of cached values at the ~250 bytes a typical member or record value takes,
+ * when full; values are cached when read, so what fills it is what reads need: the signers'
+ * key records, organizations and nonces every transaction reads, and the grants and
+ * records a health workload's reads keep coming back to. 8,192 entries, cached on write as
+ * well, cut a validator's peak by 30–40 MiB but put FHIR reads over a population of 10,000
+ * patients and 50,000 grants at p99 28–95 ms instead of 4–5 (docs/BENCHMARKS.md, "What the
+ * state cache keeps").
  */
-const CAPACITY_DEFAULT = 8_192;
+const CAPACITY_DEFAULT = 65_536;
 /**
  * Decoded copies of the keys read most: every admission and execution reads its signer's
  * key record, organization and nonce, and decoding them each time cost more than the read.
@@ -95,23 +95,32 @@ export class StateCache implements StateReader {
   }
 
   /**
-   * Applies a committed block's writes, so the cache never serves a stale value. The filter
+   * Applies a committed block's writes, so the cache never serves a stale value. Only keys
+   * cached with a value are updated in place: the rest are dropped, and the next read
+   * fetches them. Most writes create keys (members, records, grants, audit events) that are
+   * written once and rarely read; cached on write, they filled the cache, pushed out the
+   * values reads need, and were live heap that every full collection marked. The filter
    * takes key hashes from the leaves among the block's new tree nodes, which name every key
    * the block created, rather than hashing each written key again.
    */
   apply(writes: WriteSet, treeNodes: ReadonlyArray<readonly [string, Bytes]>): void {
     const filter = this.filter;
+    const kept: [string, Bytes | null][] = [];
     // The written arrays are views into shared arenas; kept for long one by one, each would
-    // pin a whole slab of other, dead bytes. The block's values go into one buffer instead.
+    // pin a whole slab of other, dead bytes. The kept values go into one buffer instead.
     let total = 0;
-    for (const value of writes.values()) {
-      total += value?.length ?? 0;
+    for (const [key, value] of writes) {
+      const cached = this.entries.get(key);
+      this.entries.delete(key);
+      this.decodedValues.delete(key);
+      if (cached !== undefined && cached !== null) {
+        kept.push([key, value]);
+        total += value?.length ?? 0;
+      }
     }
     const buffer = new Uint8Array(total);
     let offset = 0;
-    for (const [key, value] of writes) {
-      this.entries.delete(key);
-      this.decodedValues.delete(key);
+    for (const [key, value] of kept) {
       if (value === null) {
         this.remember(key, null);
         continue;
