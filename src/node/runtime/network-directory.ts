@@ -84,7 +84,10 @@ export interface NodeConfig {
   blockIntervalMs?: number;
   blockTransactionsMax: number;
   mempoolCapacity: number;
-  /** Signature verification threads; default: one less than the cores, at least one. */
+  /**
+   * Signature verification threads, 0 for the main thread; default: one less than this
+   * validator's share of the cores (ADR 0010).
+   */
   verifierThreads?: number;
   consensus?: Partial<ConsensusTiming>;
   /** The organization's vault service keystore; absent in directories made before vaults. */

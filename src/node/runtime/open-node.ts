@@ -106,6 +106,14 @@ export async function openNode(
 ): Promise<OpenedNode> {
   const dir = resolve(nodeDir);
   const config = readNodeConfig(dir);
+  const configured = config.verifierThreads;
+  if (configured !== undefined && !(Number.isInteger(configured) && configured >= 0)) {
+    const got = JSON.stringify(configured);
+    throw new NetworkDirectoryError(
+      'invalid',
+      `node.json: verifierThreads must be a whole number, 0 or more; got ${got}`,
+    );
+  }
   if (deps.apiOverride !== undefined) {
     config.api = deps.apiOverride;
   }
@@ -121,8 +129,7 @@ export async function openNode(
   ensureGenesis({ store, crypto, engine }, genesis);
   const tree = nodeStateTree(crypto, store);
   const threads =
-    config.verifierThreads ??
-    defaultVerifierThreads(availableParallelism(), deps.validatorsOnHost ?? 1);
+    configured ?? defaultVerifierThreads(availableParallelism(), deps.validatorsOnHost ?? 1);
   const verifier = new VerifierPool(threads, (signature, message, key) =>
     crypto.verifyEd25519(signature, message, key),
   );
