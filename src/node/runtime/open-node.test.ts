@@ -1,4 +1,7 @@
-/** Opening a node directory refuses a node.json whose verifier threads make no sense. */
+/**
+ * Opening a node directory refuses a node.json whose verifier threads make no sense, before
+ * it opens anything. (Zero threads, checks on the main thread, is verifier-pool.test.ts's.)
+ */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,10 +36,4 @@ describe('openNode', () => {
       await assert.rejects(openNode(nodeDir, { logger: silentLogger }), /verifierThreads/);
     });
   }
-
-  it('opens with verifierThreads 0, checking signatures on the main thread', async () => {
-    withThreads(0);
-    const opened = await openNode(nodeDir, { logger: silentLogger });
-    opened.close();
-  });
 });
