@@ -3,7 +3,6 @@
  * start, then a MedchainNode resumed at the last committed height. Consensus, transport
  * and API are started on top of it by validator.ts.
  */
-
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';

@@ -6,7 +6,7 @@
  * as much as a verification. When the validator has no spare core (several validators on
  * one machine, each busy), a pool of zero threads checks the batch on the main thread
  * instead: the workers would only take turns with the main threads, and the messages,
- * thread switches and copies cost about a tenth of the consortium's rate (measured in
+ * thread switches and copies cost about 8% of the consortium's rate (measured in
  * docs/BENCHMARKS.md).
  */
 import { availableParallelism } from 'node:os';
@@ -57,8 +57,14 @@ export class VerifierPool {
   /** Signature ‖ key of the check being made on this thread. */
   private readonly scratch = new Uint8Array(96);
 
-  /** `size` 0 checks on this thread with `onThread`, which it then requires. */
-  constructor(size = Math.max(1, availableParallelism() - 1), onThread?: VerifyOnThread) {
+  /**
+   * `size` 0 checks on this thread with `onThread`, which it then requires; by default the
+   * pool runs as if alone on the machine, with at least one thread.
+   */
+  constructor(
+    size = Math.max(1, defaultVerifierThreads(availableParallelism(), 1)),
+    onThread?: VerifyOnThread,
+  ) {
     if (size === 0 && onThread === undefined) {
       throw new Error('a verifier pool without threads needs a function to verify with');
     }
