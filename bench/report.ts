@@ -105,7 +105,12 @@ export function resultsMarkdown(result: SuiteResult, chartPath: string): string 
     '',
     `Machine: ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGiB} GiB, ` +
       `Node ${machine.node}, ${machine.platform}. Load average (1 / 5 / 15 min) at the start ` +
-      `${load(machine.loadAverage)}, at the end ${load(result.loadAverageEnd)}.`,
+      `${load(machine.loadAverage)}, at the end ${load(result.loadAverageEnd)} (the suite's ` +
+      'own last rounds included).' +
+      (result.otherWorkShare === undefined
+        ? ''
+        : ` Other work during the run: ${(result.otherWorkShare * 100).toFixed(1)}% of the ` +
+          "machine's CPU."),
     '',
     ...noiseWarning(result),
     '### Ratios',
@@ -258,16 +263,31 @@ function healthSection(result: SuiteResult): string[] {
   return lines;
 }
 
-/** A loaded machine shares its two cores with the run: say so next to the numbers. */
+/** Other work shares the two cores with the run: say so next to the numbers. */
+const OTHER_WORK_SHARE_MAX = 0.05;
+
 function noiseWarning(result: SuiteResult): string[] {
-  const loadMax = Math.max(result.machine.loadAverage[0], result.loadAverageEnd[0]);
-  if (loadMax <= 1) {
+  const startLoad = result.machine.loadAverage[0];
+  const other = result.otherWorkShare;
+  // Without a reading of other work, the load average at the end is all there is, and it
+  // counts the suite's own last rounds.
+  const reasons: string[] = [];
+  if (startLoad > 1) {
+    reasons.push(`the 1-minute load average was ${startLoad.toFixed(2)} when it started`);
+  }
+  if (other !== undefined && other > OTHER_WORK_SHARE_MAX) {
+    reasons.push(`other work used ${(other * 100).toFixed(1)}% of the machine's CPU during it`);
+  }
+  if (other === undefined && result.loadAverageEnd[0] > 1) {
+    reasons.push(`the 1-minute load average was ${result.loadAverageEnd[0].toFixed(2)} at its end`);
+  }
+  if (reasons.length === 0) {
     return [];
   }
   return [
-    `**Noisy run**: the 1-minute load average reached ${loadMax.toFixed(2)} on ` +
-      `${result.machine.cores} cores, so other work took CPU from the processes measured. ` +
-      'Compare ratios measured in the same run; do not compare these figures across runs.',
+    `**Noisy run**: ${reasons.join(', and ')}, on ${result.machine.cores} cores, so other ` +
+      'work took CPU from the processes measured. Compare ratios measured in the same run; ' +
+      'do not compare these figures across runs.',
     '',
   ];
 }

@@ -26,7 +26,7 @@ import { chartSvg, resultsMarkdown, roundsTable, writeResultsIntoDocs } from './
 import type { RoundResult } from './round-runner.js';
 import { signatureLimits } from './signature-limit.js';
 import type { HealthFigures, SuiteResult } from './suite-result.js';
-import { machineInfo } from './system.js';
+import { machineInfo, OtherWork } from './system.js';
 import { runVaultBench } from './vault.bench.js';
 
 const PARTS = ['signatures', 'sqlite', 'vault', 'health', 'medchain', 'medrec'] as const;
@@ -196,6 +196,7 @@ async function main(): Promise<void> {
   const args = parseArguments(process.argv.slice(2));
   const started = performance.now();
   const machine = machineInfo(repositoryRoot());
+  const otherWork = OtherWork.start();
   log(
     `medchain bench (${args.plan.quick ? 'quick' : 'full'}): ${machine.cores} cores, ` +
       `${machine.cpuModel}, Node ${machine.node}, load ${machine.loadAverage.join(' ')}, ` +
@@ -203,6 +204,7 @@ async function main(): Promise<void> {
   );
   const measured = await measure(args);
   const [one = 0, five = 0, fifteen = 0] = loadavg();
+  const otherWorkShare = otherWork?.stop();
   const result: SuiteResult = {
     machine,
     ...measured,
@@ -211,6 +213,9 @@ async function main(): Promise<void> {
       number,
       number,
     ],
+    ...(otherWorkShare === undefined
+      ? {}
+      : { otherWorkShare: Math.round(otherWorkShare * 1000) / 1000 }),
     durationS: (performance.now() - started) / 1000,
   };
   log(`\n${roundsTable(result.rounds)}\n`);

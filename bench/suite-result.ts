@@ -33,8 +33,13 @@ export interface Ratio {
 
 export interface SuiteResult {
   machine: MachineInfo;
-  /** Load average when the last round ended. */
+  /** Load average when the last round ended, the suite's own last rounds included. */
   loadAverageEnd: [number, number, number];
+  /**
+   * Share of the machine's CPU capacity used by anything but the suite over the run
+   * (bench/system.ts, OtherWork); absent where /proc is missing.
+   */
+  otherWorkShare?: number;
   plan: SuitePlan;
   rounds: RoundResult[];
   saturationTps: number | undefined;

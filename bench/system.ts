@@ -159,3 +159,103 @@ export function resetTreePeakMemory(pid: number): void {
     resetPeakMemory(member);
   }
 }
+
+/**
+ * How much of the machine's CPU went to anything but the suite over a run: the CPU time of
+ * every user process that is not this one or a descendant of it, read from /proc once a
+ * second, plus the time the hypervisor took (steal). The load average at a run's end counts
+ * the suite's own last rounds, so it cannot tell. Kernel threads are left out: much of
+ * their work is the suite's own disk writes. A process seen for the first time counts from
+ * zero, so one started during the run counts in full; CPU a process uses in the last second
+ * before it exits is missed.
+ */
+export class OtherWork {
+  private readonly seen = new Map<number, number>();
+  /**
+   * Processes once seen descending from this one stay the suite's: a validator killed
+   * after its supervisor is reparented to init, and may wait there unreaped for seconds.
+   */
+  private readonly ours = new Set<number>();
+  private otherTicks = 0;
+  private readonly first: { total: number; steal: number };
+  private readonly timer: NodeJS.Timeout;
+
+  private constructor() {
+    this.first = machineTicks();
+    this.sample(true);
+    this.timer = setInterval(() => this.sample(false), 1_000);
+    this.timer.unref();
+  }
+
+  /** undefined where /proc is missing. */
+  static start(): OtherWork | undefined {
+    try {
+      return new OtherWork();
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The share of the machine's CPU capacity other work used since start. */
+  stop(): number {
+    clearInterval(this.timer);
+    this.sample(false);
+    const now = machineTicks();
+    const total = now.total - this.first.total;
+    const other = this.otherTicks + (now.steal - this.first.steal);
+    return total > 0 ? Math.max(0, other / total) : 0;
+  }
+
+  private sample(baseline: boolean): void {
+    const parents = new Map<number, number>();
+    const ticks = new Map<number, number>();
+    for (const name of readdirSync('/proc')) {
+      const pid = Number(name);
+      if (!Number.isInteger(pid)) {
+        continue;
+      }
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        // ppid is field 4 of proc(5), utime and stime 14 and 15.
+        parents.set(pid, Number(fields[1]));
+        ticks.set(pid, Number(fields[11]) + Number(fields[12]));
+      } catch {
+        // Gone between the listing and the read.
+      }
+    }
+    const isOurs = (pid: number): boolean => {
+      for (let at: number | undefined = pid; at !== undefined && at > 1; at = parents.get(at)) {
+        if (at === process.pid || this.ours.has(at)) {
+          this.ours.add(pid);
+          return true;
+        }
+      }
+      return false;
+    };
+    for (const [pid, now] of ticks) {
+      const kernelThread = pid === 2 || parents.get(pid) === 2;
+      if (!baseline && !kernelThread && !isOurs(pid)) {
+        this.otherTicks += Math.max(0, now - (this.seen.get(pid) ?? 0));
+      }
+      this.seen.set(pid, now);
+    }
+    for (const pid of this.seen.keys()) {
+      if (!ticks.has(pid)) {
+        this.seen.delete(pid);
+        this.ours.delete(pid);
+      }
+    }
+  }
+}
+
+/** All CPU ticks of the machine so far, and those the hypervisor took (steal). */
+function machineTicks(): { total: number; steal: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+  // cpu user nice system idle iowait irq softirq steal; guest time is already in user.
+  const values = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  if (values.length < 8 || !values.every(Number.isFinite)) {
+    throw new Error('/proc/stat: unexpected cpu line');
+  }
+  return { total: values.reduce((sum, value) => sum + value, 0), steal: values[7]! };
+}
