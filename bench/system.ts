@@ -183,7 +183,13 @@ export class OtherWork {
   private constructor() {
     this.first = machineTicks();
     this.sample(true);
-    this.timer = setInterval(() => this.sample(false), 1_000);
+    this.timer = setInterval(() => {
+      try {
+        this.sample(false);
+      } catch {
+        // /proc unreadable for a moment: the next sample counts what this one missed.
+      }
+    }, 1_000);
     this.timer.unref();
   }
 
@@ -196,14 +202,18 @@ export class OtherWork {
     }
   }
 
-  /** The share of the machine's CPU capacity other work used since start. */
-  stop(): number {
+  /** The share of the machine's CPU capacity other work used since start; undefined if unread. */
+  stop(): number | undefined {
     clearInterval(this.timer);
-    this.sample(false);
-    const now = machineTicks();
-    const total = now.total - this.first.total;
-    const other = this.otherTicks + (now.steal - this.first.steal);
-    return total > 0 ? Math.max(0, other / total) : 0;
+    try {
+      this.sample(false);
+      const now = machineTicks();
+      const total = now.total - this.first.total;
+      const other = this.otherTicks + (now.steal - this.first.steal);
+      return total > 0 ? Math.max(0, other / total) : 0;
+    } catch {
+      return undefined;
+    }
   }
 
   private sample(baseline: boolean): void {
