@@ -91,14 +91,23 @@ interface Slab {
   bytes: number;
   live: number;
   nodes: CachedNode[];
+  /** The one buffer the slab's nodes are ranges of. */
+  data: Uint8Array;
 }
 
 interface CachedNode {
   id: string;
   version: number;
-  node: Bytes;
-  /** The slab the bytes are a view into; undefined for a buffer of their own. */
+  /**
+   * Where the bytes are: a range of a slab, or a buffer of their own (a node read from the
+   * store). A range rather than a view, since a view per cached node is a heap object that
+   * outlives the young generation, about seven per transaction; the view made on a read dies
+   * young.
+   */
   slab: Slab | undefined;
+  offset: number;
+  length: number;
+  own: Bytes | undefined;
 }
 
 /** What the node cache holds, for tests and diagnostics. */
@@ -133,23 +142,43 @@ export function nodeStateTree(
     return { bytes, superseded: bytes - live };
   };
   const release = (held: CachedNode) => {
-    liveBytes -= held.node.length;
+    liveBytes -= held.length;
     if (held.slab !== undefined) {
-      held.slab.live -= held.node.length;
+      held.slab.live -= held.length;
       held.slab = undefined;
     }
+    held.own = undefined;
   };
-  const place = (held: CachedNode, node: Bytes, slab: Slab | undefined) => {
-    held.node = node;
+  /** `own` for a node with a buffer of its own; otherwise its range of `slab`. */
+  const place = (
+    held: CachedNode,
+    own: Bytes | undefined,
+    slab: Slab | undefined,
+    offset: number,
+    length: number,
+  ) => {
+    held.own = own;
     held.slab = slab;
-    liveBytes += node.length;
+    held.offset = offset;
+    held.length = length;
+    liveBytes += length;
     if (slab !== undefined) {
-      slab.live += node.length;
+      slab.live += length;
       slab.nodes.push(held);
     }
   };
+  const bytesOf = (held: CachedNode): Bytes =>
+    held.slab === undefined
+      ? held.own!
+      : held.slab.data.subarray(held.offset, held.offset + held.length);
   const tierOf = (path: string) => (path.length < cachedLevels ? upper : deeper);
-  const remember = (id: string, node: Bytes, slab: Slab | undefined) => {
+  const remember = (
+    id: string,
+    own: Bytes | undefined,
+    slab: Slab | undefined,
+    offset: number,
+    length: number,
+  ) => {
     const path = nodeIdPath(id);
     const version = nodeIdVersion(id);
     const tier = tierOf(path);
@@ -162,7 +191,7 @@ export function nodeStateTree(
       release(held);
       held.id = id;
       held.version = version;
-      place(held, node, slab);
+      place(held, own, slab, offset, length);
       // The upper tier never evicts, so order there means nothing; in the deeper one,
       // re-inserting moves the path to the back, away from eviction.
       if (tier === deeper) {
@@ -181,8 +210,15 @@ export function nodeStateTree(
         }
       }
     }
-    const entry: CachedNode = { id, version, node, slab: undefined };
-    place(entry, node, slab);
+    const entry: CachedNode = {
+      id,
+      version,
+      slab: undefined,
+      offset: 0,
+      length: 0,
+      own: undefined,
+    };
+    place(entry, own, slab, offset, length);
     tier.set(path, entry);
   };
   /**
@@ -209,16 +245,16 @@ export function nodeStateTree(
       garbage -= slab.bytes - slab.live;
       moving += slab.live;
     }
-    const target: Slab = { bytes: moving, live: 0, nodes: [] };
     const into = new Uint8Array(moving);
+    const target: Slab = { bytes: moving, live: 0, nodes: [], data: into };
     let offset = 0;
     for (const slab of chosen) {
       for (const held of slab.nodes) {
         if (held.slab === slab) {
-          const length = held.node.length;
-          into.set(held.node, offset);
+          const { length } = held;
+          into.set(bytesOf(held), offset);
           release(held);
-          place(held, into.subarray(offset, offset + length), target);
+          place(held, undefined, target, offset, length);
           offset += length;
         }
       }
@@ -233,11 +269,11 @@ export function nodeStateTree(
       const path = nodeIdPath(id);
       const held = tierOf(path).get(path);
       if (held?.id === id) {
-        return held.node;
+        return bytesOf(held);
       }
       const loaded = store.treeNode(id);
       if (loaded !== undefined && loaded[0] === INTERNAL_TAG) {
-        remember(id, loaded, undefined);
+        remember(id, loaded, undefined, 0, loaded.length);
       }
       return loaded;
     },
@@ -262,13 +298,13 @@ export function nodeStateTree(
           total += node.length;
         }
       }
-      const slab: Slab = { bytes: total, live: 0, nodes: [] };
       const bytes = new Uint8Array(total);
+      const slab: Slab = { bytes: total, live: 0, nodes: [], data: bytes };
       let offset = 0;
       for (const [id, node] of written) {
         if (node[0] === INTERNAL_TAG) {
           bytes.set(node, offset);
-          remember(id, bytes.subarray(offset, offset + node.length), slab);
+          remember(id, undefined, slab, offset, node.length);
           offset += node.length;
         }
       }
