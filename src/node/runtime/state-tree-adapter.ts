@@ -88,7 +88,6 @@ const GARBAGE_LIVE_SHARE = 0.5;
  * moved point at another slab, or at none.
  */
 interface Slab {
-  bytes: number;
   live: number;
   nodes: CachedNode[];
   /** The one buffer the slab's nodes are ranges of. */
@@ -136,7 +135,7 @@ export function nodeStateTree(
     let bytes = 0;
     let live = 0;
     for (const slab of slabs) {
-      bytes += slab.bytes;
+      bytes += slab.data.length;
       live += slab.live;
     }
     return { bytes, superseded: bytes - live };
@@ -234,7 +233,7 @@ export function nodeStateTree(
     if (garbage <= budget) {
       return;
     }
-    const emptiest = [...slabs].sort((a, b) => a.live / a.bytes - b.live / b.bytes);
+    const emptiest = [...slabs].sort((a, b) => a.live / a.data.length - b.live / b.data.length);
     const chosen: Slab[] = [];
     let moving = 0;
     for (const slab of emptiest) {
@@ -242,11 +241,11 @@ export function nodeStateTree(
         break;
       }
       chosen.push(slab);
-      garbage -= slab.bytes - slab.live;
+      garbage -= slab.data.length - slab.live;
       moving += slab.live;
     }
     const into = new Uint8Array(moving);
-    const target: Slab = { bytes: moving, live: 0, nodes: [], data: into };
+    const target: Slab = { live: 0, nodes: [], data: into };
     let offset = 0;
     for (const slab of chosen) {
       for (const held of slab.nodes) {
@@ -299,7 +298,7 @@ export function nodeStateTree(
         }
       }
       const bytes = new Uint8Array(total);
-      const slab: Slab = { bytes: total, live: 0, nodes: [], data: bytes };
+      const slab: Slab = { live: 0, nodes: [], data: bytes };
       let offset = 0;
       for (const [id, node] of written) {
         if (node[0] === INTERNAL_TAG) {
