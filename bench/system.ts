@@ -58,16 +58,39 @@ export interface ProcessSample {
 
 const CLOCK_TICKS_PER_SECOND = 100;
 
+/** The ids of the machine's processes, from /proc. */
+function processIds(): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number);
+}
+
+/**
+ * A process's parent and its user plus system CPU time in clock ticks, from
+ * /proc/<pid>/stat; undefined when it is gone.
+ */
+function processStat(pid: number): { parent: number; ticks: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may hold spaces: ppid is
+    // field 4 of proc(5), utime and stime 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { parent: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+  } catch {
+    return undefined;
+  }
+}
+
 /** CPU time and memory of a live process; undefined when it is gone or /proc is missing. */
 export function sampleProcess(pid: number): ProcessSample | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name, which is in parentheses and may hold spaces.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
+    const stat = processStat(pid);
+    if (stat === undefined) {
+      return undefined;
+    }
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     return {
-      cpuS: ticks / CLOCK_TICKS_PER_SECOND,
+      cpuS: stat.ticks / CLOCK_TICKS_PER_SECOND,
       rssPeakMiB: statusKiB(status, 'VmHWM') / 1024,
       rssMiB: statusKiB(status, 'VmRSS') / 1024,
     };
@@ -118,16 +141,11 @@ export function usageBetween(
 /** A process and all its descendants, from the parent ids in /proc/<pid>/stat. */
 export function processTree(pid: number): number[] {
   const children = new Map<number, number[]>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) {
-      continue;
-    }
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(parent, [...(children.get(parent) ?? []), Number(name)]);
-    } catch {
-      // The process ended while we looked.
+  for (const id of processIds()) {
+    // undefined: the process ended while we looked.
+    const parent = processStat(id)?.parent;
+    if (parent !== undefined) {
+      children.set(parent, [...(children.get(parent) ?? []), id]);
     }
   }
   const tree = [pid];
@@ -219,19 +237,11 @@ export class OtherWork {
   private sample(baseline: boolean): void {
     const parents = new Map<number, number>();
     const ticks = new Map<number, number>();
-    for (const name of readdirSync('/proc')) {
-      const pid = Number(name);
-      if (!Number.isInteger(pid)) {
-        continue;
-      }
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        // ppid is field 4 of proc(5), utime and stime 14 and 15.
-        parents.set(pid, Number(fields[1]));
-        ticks.set(pid, Number(fields[11]) + Number(fields[12]));
-      } catch {
-        // Gone between the listing and the read.
+    for (const pid of processIds()) {
+      const stat = processStat(pid);
+      if (stat !== undefined) {
+        parents.set(pid, stat.parent);
+        ticks.set(pid, stat.ticks);
       }
     }
     const isOurs = (pid: number): boolean => {
