@@ -60,20 +60,35 @@ export interface Timeline {
   committedAtMs: Float64Array;
   /** Committed transactions whose result code says the action failed. */
   failedCommitted: number;
+  /** Whether this transaction failed (refused, or committed with a failing code). */
+  failed?(index: number): boolean;
 }
 
-/** The Caliper figures of a round from its per-transaction timeline. */
-export function roundFigures(timeline: Timeline): RoundFigures {
+/**
+ * The Caliper figures of a round from its per-transaction timeline, counting only the
+ * transactions submitted in [fromMs, toMs): a round's warm-up is left out of its figures.
+ */
+export function roundFigures(
+  timeline: Timeline,
+  fromMs = Number.NEGATIVE_INFINITY,
+  toMs = Number.POSITIVE_INFINITY,
+): RoundFigures {
   const { sentAtMs, committedAtMs } = timeline;
   let firstSent = Number.POSITIVE_INFINITY;
   let lastSent = Number.NEGATIVE_INFINITY;
   let lastCommit = Number.NEGATIVE_INFINITY;
   let sent = 0;
   let committed = 0;
+  let failedCommitted = 0;
+  const windowed = fromMs > Number.NEGATIVE_INFINITY || toMs < Number.POSITIVE_INFINITY;
+  const failed = timeline.failed?.bind(timeline);
+  if (windowed && failed === undefined) {
+    throw new Error('a window of a round needs each transaction’s outcome');
+  }
   const latencies = new Float64Array(sentAtMs.length).fill(Number.NaN);
   for (let index = 0; index < sentAtMs.length; index++) {
     const sentAt = sentAtMs[index]!;
-    if (Number.isNaN(sentAt)) {
+    if (Number.isNaN(sentAt) || sentAt < fromMs || sentAt >= toMs) {
       continue;
     }
     sent += 1;
@@ -82,13 +97,19 @@ export function roundFigures(timeline: Timeline): RoundFigures {
     const committedAt = committedAtMs[index]!;
     if (!Number.isNaN(committedAt)) {
       committed += 1;
+      if (windowed && failed!(index)) {
+        failedCommitted += 1;
+      }
       lastCommit = Math.max(lastCommit, committedAt);
       latencies[index] = Math.max(0, committedAt - sentAt);
     }
   }
   const sendSpanS = Math.max(0.001, (lastSent - firstSent) / 1000);
   const commitSpanS = Math.max(0.001, (lastCommit - firstSent) / 1000);
-  const succeeded = Math.max(0, committed - timeline.failedCommitted);
+  const succeeded = Math.max(
+    0,
+    committed - (windowed ? failedCommitted : timeline.failedCommitted),
+  );
   return {
     succeeded,
     failed: sent - succeeded,

@@ -1,0 +1,57 @@
+/**
+ * A round's figures leave its warm-up out: only the transactions submitted in the window
+ * count, for throughput, latency and failures alike.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { roundFigures, type Timeline } from './statistics.js';
+
+function timeline(rows: [sentAt: number, committedAt: number, failed: boolean][]): Timeline {
+  const failed = rows.map((row) => row[2]);
+  return {
+    sentAtMs: Float64Array.from(rows.map((row) => row[0])),
+    committedAtMs: Float64Array.from(rows.map((row) => row[1])),
+    failedCommitted: failed.filter((value) => value).length,
+    failed: (index) => failed[index]!,
+  };
+}
+
+describe('round figures', () => {
+  const rows: [number, number, boolean][] = [
+    [0, 3_000, false], // warm-up: slow
+    [100, 3_100, true], // warm-up: failed
+    [5_000, 5_200, false],
+    [5_500, 5_800, true],
+    [6_000, 6_400, false],
+    [6_500, Number.NaN, false], // never committed
+  ];
+
+  it('count every transaction without a window', () => {
+    const figures = roundFigures(timeline(rows));
+    assert.equal(figures.succeeded, 3);
+    assert.equal(figures.failed, 3);
+    assert.equal(figures.latency.maxS, 3);
+  });
+
+  it('leave out what was submitted before the window', () => {
+    const figures = roundFigures(timeline(rows), 5_000);
+    assert.equal(figures.succeeded, 2);
+    assert.equal(figures.failed, 2);
+    assert.equal(figures.latency.maxS, 0.4);
+    assert.equal(figures.latency.minS, 0.2);
+    // Two succeeded from the first measured submission (5 s) to the last commit (6.4 s).
+    assert.ok(Math.abs(figures.throughputTps - 2 / 1.4) < 1e-9);
+  });
+
+  it('give the warm-up its own figures', () => {
+    const figures = roundFigures(timeline(rows), 0, 5_000);
+    assert.equal(figures.succeeded, 1);
+    assert.equal(figures.failed, 1);
+    assert.equal(figures.latency.p50S, 3);
+  });
+
+  it('refuse a window when outcomes are unknown', () => {
+    const { failed: _failed, ...counts } = timeline(rows);
+    assert.throws(() => roundFigures(counts, 5_000), /outcome/);
+  });
+});
