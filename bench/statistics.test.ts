@@ -43,6 +43,21 @@ describe('round figures', () => {
     assert.ok(Math.abs(figures.throughputTps - 2 / 1.4) < 1e-9);
   });
 
+  it('count the warm-up’s commits inside the window’s span in its throughput', () => {
+    // The warm-up's second transaction is still in flight when the window opens.
+    const late: [number, number, boolean][] = [
+      [0, 1_000, false],
+      [100, 5_500, false],
+      [5_000, 6_000, false],
+      [5_100, 6_500, false],
+    ];
+    const figures = roundFigures(timeline(late), 5_000);
+    assert.equal(figures.succeeded, 2, 'the window’s own transactions');
+    assert.equal(figures.latency.maxS, 1.4);
+    // Three commits from 5 s to 6.5 s, one of them the warm-up's.
+    assert.ok(Math.abs(figures.throughputTps - 3 / 1.5) < 1e-9);
+  });
+
   it('give the warm-up its own figures', () => {
     const figures = roundFigures(timeline(rows), 0, 5_000);
     assert.equal(figures.succeeded, 1);
