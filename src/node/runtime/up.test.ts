@@ -29,21 +29,6 @@ describe('validator process flags', () => {
     assert.ok(limitMiB(raised) > 2000, 'the operator’s limit wins');
   });
 
-  it('give validators that share a host more heap growth, one alone none', () => {
-    const growth = '--heap-growing-percent=200';
-    assert.ok(!validatorNodeArgs({}, 1).includes(growth), 'one validator keeps V8’s default');
-    const shared = validatorNodeArgs(
-      { MEDCHAIN_VALIDATOR_NODE_ARGS: '--heap-growing-percent=50' },
-      4,
-    );
-    assert.ok(shared.includes(growth));
-    assert.equal(shared.at(-1), '--heap-growing-percent=50', 'the operator’s flag still wins');
-    const result = spawnSync(process.execPath, [...validatorNodeArgs({}, 4), '-e', '0'], {
-      encoding: 'utf8',
-    });
-    assert.equal(result.status, 0, result.stderr);
-  });
-
   it('put MEDCHAIN_VALIDATOR_NODE_ARGS after the defaults', () => {
     const defaults = validatorNodeArgs({});
     const args = validatorNodeArgs({

@@ -155,8 +155,7 @@ class Supervisor {
 
   private spawn(node: Supervised): void {
     const startedAt = Date.now();
-    const flags = validatorNodeArgs(process.env, this.nodes.length);
-    const child = spawn(process.execPath, [...flags, this.bin, ...node.args], {
+    const child = spawn(process.execPath, [...validatorNodeArgs(), this.bin, ...node.args], {
       stdio: ['pipe', 'inherit', 'inherit'],
     });
     node.child = child;
@@ -222,31 +221,19 @@ class Supervisor {
  *   validators at 1,500 tx/s for 200 s peaked at 404 MiB instead of 479 for about 3% more
  *   CPU per transaction; one validator at saturation at 374 MiB instead of 532, at 8% less
  *   throughput.
- * - With several validators on one host, an old generation that may grow to three times
- *   what survived the last full collection. Under the 384 MB bound V8 allows much less
- *   (about 1.4 times here), so four validators under load each ran a full collection about once a second,
- *   and with one collector thread its marking comes out of the validator's share of a core.
- *   Three times halved that marking, for 8-15% more throughput at about 70 MiB more each.
- *   One validator alone gained about 3% for 80 MiB, which its 300 MB target on a host of
- *   its own cannot spare, so it keeps V8's default.
  */
 const VALIDATOR_HEAP_MB = 384;
 const VALIDATOR_NODE_ARGS_DEFAULT = [
   '--single-threaded-gc',
   `--max-old-space-size=${VALIDATOR_HEAP_MB}`,
 ];
-const SHARED_HOST_NODE_ARGS = ['--heap-growing-percent=200'];
 
 /**
  * Node.js flags for the validator processes: the defaults, then MEDCHAIN_VALIDATOR_NODE_ARGS
  * (space-separated), which come later and so win: e.g. a heap limit, --cpu-prof to profile
  * them (NODE_OPTIONS does not allow it), or --no-single-threaded-gc.
  */
-export function validatorNodeArgs(
-  env: NodeJS.ProcessEnv = process.env,
-  validatorsOnHost = 1,
-): string[] {
+export function validatorNodeArgs(env: NodeJS.ProcessEnv = process.env): string[] {
   const extra = (env.MEDCHAIN_VALIDATOR_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
-  const shared = validatorsOnHost > 1 ? SHARED_HOST_NODE_ARGS : [];
-  return [...VALIDATOR_NODE_ARGS_DEFAULT, ...shared, ...extra];
+  return [...VALIDATOR_NODE_ARGS_DEFAULT, ...extra];
 }
