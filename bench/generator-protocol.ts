@@ -42,7 +42,13 @@ export interface RoundRequest {
   controller: ControllerSpec;
   /** Transactions prepared (signed) before the round starts; the most it can send. */
   count: number;
-  /** Sending stops after this many seconds even if transactions remain. */
+  /**
+   * Seconds of sending before the measured part: the controller runs as it will, but the
+   * transactions submitted in this time are left out of the figures, so that they are of
+   * processes past their start (code compiled, caches filled), not of the start itself.
+   */
+  warmupS: number;
+  /** Sending stops this many seconds after the warm-up even if transactions remain. */
   sendSMax: number;
   /** After sending stops, how long to wait for outstanding commits. */
   drainSMax: number;
@@ -59,6 +65,8 @@ export interface BlockSeen {
 
 export interface GeneratorResult {
   figures: RoundFigures;
+  /** The warm-up's own figures, when the round had one. */
+  warmup?: RoundFigures;
   sent: number;
   committed: number;
   /** Refused at submission, by error code. */

@@ -45,7 +45,8 @@ async function sendUnderController(params: {
   const busy = new Array<boolean>(lanes).fill(false);
   const inFlight = new Set<Promise<void>>();
   let released = 0;
-  while (released < target.count && nowMs() < request.sendSMax * 1000) {
+  const sendUntilMs = (request.warmupS + request.sendSMax) * 1000;
+  while (released < target.count && nowMs() < sendUntilMs) {
     const state = { elapsedS: nowMs() / 1000, sent: released, settled: ledger.settled };
     const due = Math.min(controller.due(state), request.batchMax * lanes);
     released = Math.min(target.count, released + Math.max(0, due));
@@ -105,8 +106,10 @@ async function runPresigned(request: RoundRequest, target: Target): Promise<Gene
   await withTimeout(target.close(), 10_000, 'closing the target');
   debug('round finished');
   const cpu = cpuUsage(cpuBefore);
+  const warmupMs = request.warmupS * 1000;
   return {
-    figures: roundFigures(ledger),
+    figures: roundFigures(ledger, warmupMs),
+    ...(warmupMs > 0 ? { warmup: roundFigures(ledger, 0, warmupMs) } : {}),
     sent,
     committed: ledger.committed,
     rejections: ledger.rejections,

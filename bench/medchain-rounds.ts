@@ -32,8 +32,11 @@ export interface MedchainRoundOptions {
   name: string;
   workload: WorkloadName;
   controller: ControllerSpec;
+  /** Transactions of the measured part; the warm-up's come on top. */
   count: number;
   sendSMax: number;
+  /** Seconds before the measured part (plan.warmupS unless given; 0 for none). */
+  warmupS?: number;
   blockTransactionsMax?: number;
   /** Validators of the round's network; 1 unless a scaling round says otherwise. */
   validators?: number;
@@ -42,6 +45,24 @@ export interface MedchainRoundOptions {
   notes?: string[];
   /** How often each server process's resident memory is sampled. */
   memorySampleMs?: number;
+}
+
+/**
+ * Transactions the warm-up sends: a fixed rate's worth of its seconds, else the measured
+ * part's count in proportion (fixed loads are sized from a rate ceiling, not a rate).
+ */
+export function warmupTransactions(
+  round: { controller: ControllerSpec; count: number; sendSMax: number },
+  warmupS: number,
+): number {
+  if (warmupS <= 0) {
+    return 0;
+  }
+  const { controller } = round;
+  if (controller.kind === 'fixed-rate') {
+    return Math.ceil(controller.tps * warmupS);
+  }
+  return Math.ceil((round.count * warmupS) / Math.max(1, round.sendSMax));
 }
 
 /** A fresh network, one round against it, then the node stopped and its directory removed. */
@@ -80,11 +101,13 @@ export async function medchainRound(
     if (options.liveClients !== undefined) {
       target.liveClients = options.liveClients;
     }
+    const warmupS = options.liveClients === undefined ? (options.warmupS ?? plan.warmupS) : 0;
     const request: RoundRequest = {
       name: options.name,
       target,
       controller: options.controller,
-      count: options.count,
+      count: options.count + warmupTransactions(options, warmupS),
+      warmupS,
       sendSMax: options.sendSMax,
       drainSMax: 30,
       batchMax: options.batchMax ?? 2_000,

@@ -208,6 +208,8 @@ async function soakRound(
     // early only if the validators outrun that.
     count: transactionsFor(plan.soakS, Math.max(1, saturation.throughputTps) * 1.25),
     sendSMax: plan.soakS,
+    // Reported minute by minute from the start, the first included.
+    warmupS: 0,
     validators,
     memorySampleMs: 5_000,
   });
@@ -249,6 +251,8 @@ async function ratedRounds(plan: SuitePlan, saturationTps: number, run: Run): Pr
       Math.max(plan.medchainTpsCeiling, saturationTps * 1.5),
     ),
     sendSMax: plan.maximumRateS,
+    // It ramps up from half the saturating rate: its own start is the warm-up.
+    warmupS: 0,
     batchMax: 1_000,
   });
 }
@@ -287,6 +291,8 @@ async function scalingRounds(
     controller: { kind: 'fixed-load', transactions: bestLevel },
     count: plan.growthTransactions,
     sendSMax: 1_200,
+    // Its segments show the whole chain, from the first block.
+    warmupS: 0,
   });
   return { growth: growthSegments(blocks), consortium };
 }

@@ -8,6 +8,12 @@ import type { HealthReadsPlan } from './health-reads.js';
 export interface SuitePlan {
   quick: boolean;
   seed: string;
+  /**
+   * Seconds each round of medchain and of MedRec runs under its controller before it is
+   * measured (not the soak, the chain-length round, the maximum-rate ramp or live signing,
+   * which report over time or ramp from below).
+   */
+  warmupS: number;
   /** Outstanding transactions of the fixed-load rounds that look for saturation. */
   fixedLoadLevels: number[];
   fixedLoadS: number;
@@ -54,6 +60,7 @@ export interface SuitePlan {
 export const FULL_PLAN: SuitePlan = {
   quick: false,
   seed: 'bench-1',
+  warmupS: 5,
   fixedLoadLevels: [1_000, 4_000, 16_000],
   fixedLoadS: 12,
   fixedRateShare: 0.9,
@@ -95,6 +102,8 @@ export const FULL_PLAN: SuitePlan = {
 export const QUICK_PLAN: SuitePlan = {
   quick: true,
   seed: 'bench-quick',
+  // Rounds of 2 s: a warm-up would leave too few transactions to measure.
+  warmupS: 0,
   fixedLoadLevels: [4_000],
   fixedLoadS: 2,
   fixedRateShare: 0.9,

@@ -37,6 +37,10 @@ export class RoundLedger implements CommitSink {
     }
   }
 
+  failed(index: number): boolean {
+    return this.outcome[index] === 2;
+  }
+
   reject(index: number, code: string): void {
     this.outcome[index] = 2;
     this.settled += 1;

@@ -39,6 +39,8 @@ export interface RoundResult extends RoundFigures {
   memory?: MemoryProfile;
   /** Transactions committed in each minute of the round (the soak), on the round's clock. */
   commitsPerMinute?: number[];
+  /** The warm-up before the measured part, left out of the figures above. */
+  warmup?: { seconds: number } & RoundFigures;
 }
 
 function generatorPath(): string {
@@ -117,7 +119,7 @@ export async function runGeneratorRound(
     }
     const before = pid === undefined ? undefined : sampleProcessTree(pid);
     const started = performance.now();
-    const boundMs = (request.sendSMax + request.drainSMax + 120) * 1000;
+    const boundMs = (request.warmupS + request.sendSMax + request.drainSMax + 120) * 1000;
     const done = answer(child, 'done', boundMs, hooks.onProgress);
     child.send({ type: 'go' } satisfies ToGenerator);
     hooks.onGo?.();
@@ -136,12 +138,17 @@ export function roundResult(
   measured: GeneratorResult & { server: ProcessUsage | undefined; wallS: number },
   meta: { system: RoundResult['system']; workload: string; notes?: string[] },
 ): RoundResult {
+  const controller = describeController(request.controller);
   return {
     name: request.name,
     system: meta.system,
     workload: meta.workload,
-    controller: describeController(request.controller),
+    controller:
+      request.warmupS > 0 ? `${controller}, after ${request.warmupS} s warm-up` : controller,
     ...measured.figures,
+    ...(measured.warmup === undefined
+      ? {}
+      : { warmup: { seconds: request.warmupS, ...measured.warmup } }),
     server: measured.server,
     clientCpuCores: measured.wallS > 0 ? measured.clientCpuS / measured.wallS : 0,
     rejections: measured.rejections,

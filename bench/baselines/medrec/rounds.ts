@@ -44,9 +44,13 @@ async function evmRound(params: {
         firstMember: 0,
       },
       controller: { kind: 'fixed-load', transactions: load },
+      // The measured part's transactions plus the warm-up's, as medchain's rounds have.
       count: Math.ceil(
-        params.plan.evmS * params.plan.evmTpsCeiling * (params.mining === 'automine' ? 0.25 : 1),
+        (params.plan.warmupS + params.plan.evmS) *
+          params.plan.evmTpsCeiling *
+          (params.mining === 'automine' ? 0.25 : 1),
       ),
+      warmupS: params.plan.warmupS,
       sendSMax: params.plan.evmS,
       drainSMax: 30,
       batchMax: Math.max(1, Math.ceil(load / EVM_ADMIN_COUNT)),
