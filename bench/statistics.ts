@@ -18,7 +18,10 @@ export interface RoundFigures {
   failed: number;
   /** Submitted transactions over the time from first to last submission. */
   sendRateTps: number;
-  /** Committed transactions over the time from first submission to last commit. */
+  /**
+   * Committed transactions per second: over the time from first submission to last commit,
+   * or, after a warm-up, while the controller sends (see roundFigures).
+   */
   throughputTps: number;
   latency: LatencySummary;
   durationS: number;
