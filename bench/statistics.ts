@@ -79,8 +79,8 @@ export interface Timeline {
  * window's would charge the span with work it is not credited for. The span ends with the
  * last submission rather than the last commit: after it the chain drains a backlog with no
  * new transactions to admit, which is cheaper per commit and flatters the highest loads.
- * Without a window the figure is the window's commits over the span to the last commit,
- * as before warm-ups existed.
+ * Without a window it is every success over the span from the first submission to the
+ * last commit, Caliper's definition.
  */
 export function roundFigures(
   timeline: Timeline,
