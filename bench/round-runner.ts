@@ -97,13 +97,22 @@ function answer<T extends FromGenerator['type']>(
   });
 }
 
+/** BENCH_GENERATOR_ARGS: extra Node.js flags for the load generator, for investigation. */
+function generatorNodeArgs(): string[] {
+  return (process.env.BENCH_GENERATOR_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+}
+
 export async function runGeneratorRound(
   request: RoundRequest,
   hooks: RoundHooks,
 ): Promise<GeneratorResult & { server: ProcessUsage | undefined; wallS: number }> {
   const child = fork(generatorPath(), [], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    execArgv: [...process.execArgv, `--max-old-space-size=${generatorHeapMiB(request.count)}`],
+    execArgv: [
+      ...process.execArgv,
+      `--max-old-space-size=${generatorHeapMiB(request.count)}`,
+      ...generatorNodeArgs(),
+    ],
   });
   track(child);
   try {

@@ -6,6 +6,7 @@
  */
 import { sodiumCrypto } from '../../src/node/crypto/index.js';
 import { transactionHash } from '../../src/protocol/ledger/transaction.js';
+import type { BatchResult } from '../../src/sdk/api-types.js';
 import { MedchainClient } from '../../src/sdk/client.js';
 import type { MedchainTargetSpec } from '../generator-protocol.js';
 import { seedSigner } from '../health-workloads.js';
@@ -27,6 +28,9 @@ import {
 } from './target.js';
 
 const SETUP_BATCH = 1_000;
+const BATCH_OPEN = Buffer.from('{"transactions":[', 'utf8');
+const COMMA = Buffer.from(',', 'utf8');
+const BATCH_CLOSE = Buffer.from(']}', 'utf8');
 
 export async function medchainTarget(spec: MedchainTargetSpec, count: number): Promise<Target> {
   const client = new MedchainClient({ baseUrl: spec.url, fetch: boundedFetch(60_000) });
@@ -102,17 +106,25 @@ class MedchainTarget implements Target {
   private readonly overflowedHeights: number[] = [];
   private readonly readFromBlocks = new Set<number>();
 
+  /** Each transaction's JSON, and its hash: the decoded objects are not kept. */
+  private readonly encodedTransactions: Uint8Array[];
+  private readonly hashes: string[];
+
   constructor(
     private readonly client: MedchainClient,
-    private readonly signed: SignedTransaction[],
+    signed: SignedTransaction[],
     lanes: number,
   ) {
     this.count = signed.length;
     // Workloads put transaction i on lane i % lanes, with each signer on one lane.
     this.lanes = lanes;
-    signed.forEach((entry, index) => {
+    this.hashes = signed.map((entry, index) => {
       this.indexByHash.set(entry.hash, index);
+      return entry.hash;
     });
+    this.encodedTransactions = signed.map((entry) =>
+      Buffer.from(JSON.stringify(entry.transaction), 'utf8'),
+    );
   }
 
   async open(sink: CommitSink, nowMs: () => number): Promise<void> {
@@ -166,10 +178,26 @@ class MedchainTarget implements Target {
     return this.overflowedHeights.length;
   }
 
-  /** One POST /v1/txs per call; a lane holds its signers' transactions in nonce order. */
+  /**
+   * One POST /v1/txs per call; a lane holds its signers' transactions in nonce order. The
+   * body is spliced from each transaction's JSON, encoded once while the round was
+   * prepared: the generator shares the machine with the nodes it measures, and
+   * serializing every batch again cost it about a tenth of a core at 9,000 tx/s.
+   */
   async submit(indices: number[]): Promise<Rejection[]> {
-    const batch = indices.map((index) => this.signed[index]!.transaction);
-    const results = await this.client.submitBatch(batch);
+    const parts: Uint8Array[] = [BATCH_OPEN];
+    for (let at = 0; at < indices.length; at++) {
+      if (at > 0) {
+        parts.push(COMMA);
+      }
+      parts.push(this.encodedTransactions[indices[at]!]!);
+    }
+    parts.push(BATCH_CLOSE);
+    const response = await this.client.request('POST', '/v1/txs', {
+      body: Buffer.concat(parts),
+      headers: { 'content-type': 'application/json' },
+    });
+    const { results } = (await response.json()) as { results: BatchResult[] };
     const rejections: Rejection[] = [];
     results.forEach((result, offset) => {
       if ('error' in result) {
@@ -184,7 +212,7 @@ class MedchainTarget implements Target {
     const missing = indices.filter((index) => !this.readFromBlocks.has(index));
     const heights = [...this.blockSeenAtMs.keys()].sort((a, b) => a - b);
     await forEachLimited(missing, 16, async (index) => {
-      const lookup = await this.client.transaction(this.signed[index]!.hash).catch(() => undefined);
+      const lookup = await this.client.transaction(this.hashes[index]!).catch(() => undefined);
       if (lookup === undefined || !('height' in lookup)) {
         return;
       }
