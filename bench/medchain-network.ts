@@ -68,6 +68,11 @@ export async function initNetwork(options: NetworkOptions): Promise<number> {
     const config = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
     config.blockTransactionsMax = options.blockTransactionsMax;
     config.mempoolCapacity = options.mempoolCapacity;
+    // BENCH_CONSENSUS='{"batchWaitMs":50}' overrides consensus timing, for investigation.
+    const consensus = process.env.BENCH_CONSENSUS;
+    if (consensus !== undefined && consensus !== '') {
+      config.consensus = JSON.parse(consensus) as Record<string, unknown>;
+    }
     writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);
   }
   return port;
