@@ -48,7 +48,7 @@ export async function medchainSuite(
     name: 'medchain-mix',
     workload: 'mix',
     controller: { kind: 'fixed-load', transactions: bestLevel },
-    count: transactionsFor(plan.mixS, plan.medchainTpsCeiling),
+    count: transactionsFor(plan.mixS, plan.saturationTpsCeiling),
     sendSMax: plan.mixS,
   });
   await healthWorkloadRounds(plan, bestLevel, run);
@@ -282,7 +282,7 @@ async function scalingRounds(
       name: `medchain-block-size-${size}`,
       workload: 'registration',
       controller: { kind: 'fixed-load', transactions: Math.max(bestLevel, size * 2) },
-      count: transactionsFor(plan.blockSizeS, plan.medchainTpsCeiling),
+      count: transactionsFor(plan.blockSizeS, plan.saturationTpsCeiling),
       sendSMax: plan.blockSizeS,
       blockTransactionsMax: size,
     });
