@@ -14,7 +14,6 @@ export class RoundLedger implements CommitSink {
   private readonly outcome: Uint8Array;
   readonly rejections: Record<string, number> = {};
   readonly blocks: BlockSeen[] = [];
-  failedCommitted = 0;
   settled = 0;
   committed = 0;
 
@@ -31,9 +30,8 @@ export class RoundLedger implements CommitSink {
       this.committed += 1;
       this.outcome[index] = 1;
     }
-    if (!ok && this.outcome[index] !== 2) {
+    if (!ok) {
       this.outcome[index] = 2;
-      this.failedCommitted += 1;
     }
   }
 

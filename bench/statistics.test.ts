@@ -11,7 +11,6 @@ function timeline(rows: [sentAt: number, committedAt: number, failed: boolean][]
   return {
     sentAtMs: Float64Array.from(rows.map((row) => row[0])),
     committedAtMs: Float64Array.from(rows.map((row) => row[1])),
-    failedCommitted: failed.filter((value) => value).length,
     failed: (index) => failed[index]!,
   };
 }
@@ -78,10 +77,5 @@ describe('round figures', () => {
     assert.equal(figures.succeeded, 1);
     assert.equal(figures.failed, 1);
     assert.equal(figures.latency.p50S, 3);
-  });
-
-  it('refuse a window when outcomes are unknown', () => {
-    const { failed: _failed, ...counts } = timeline(rows);
-    assert.throws(() => roundFigures(counts, 5_000), /outcome/);
   });
 });

@@ -61,10 +61,8 @@ export interface Timeline {
   sentAtMs: Float64Array;
   /** When each transaction's commit was seen; NaN if never. */
   committedAtMs: Float64Array;
-  /** Committed transactions whose result code says the action failed. */
-  failedCommitted: number;
   /** Whether this transaction failed (refused, or committed with a failing code). */
-  failed?(index: number): boolean;
+  failed(index: number): boolean;
 }
 
 /**
@@ -95,10 +93,6 @@ export function roundFigures(
   let committed = 0;
   let failedCommitted = 0;
   const windowed = fromMs > Number.NEGATIVE_INFINITY || toMs < Number.POSITIVE_INFINITY;
-  const failed = timeline.failed?.bind(timeline);
-  if (windowed && failed === undefined) {
-    throw new Error('a window of a round needs each transaction’s outcome');
-  }
   const latencies = new Float64Array(sentAtMs.length).fill(Number.NaN);
   for (let index = 0; index < sentAtMs.length; index++) {
     const sentAt = sentAtMs[index]!;
@@ -111,7 +105,7 @@ export function roundFigures(
     const committedAt = committedAtMs[index]!;
     if (!Number.isNaN(committedAt)) {
       committed += 1;
-      if (windowed && failed!(index)) {
+      if (timeline.failed(index)) {
         failedCommitted += 1;
       }
       lastCommit = Math.max(lastCommit, committedAt);
@@ -120,17 +114,14 @@ export function roundFigures(
   }
   const sendSpanS = Math.max(0.001, (lastSent - firstSent) / 1000);
   const commitSpanS = Math.max(0.001, (lastCommit - firstSent) / 1000);
-  const succeeded = Math.max(
-    0,
-    committed - (windowed ? failedCommitted : timeline.failedCommitted),
-  );
+  const succeeded = committed - failedCommitted;
   let succeededInSpan = succeeded;
   let throughputSpanS = commitSpanS;
   if (windowed) {
     succeededInSpan = 0;
     for (let index = 0; index < committedAtMs.length; index++) {
       const committedAt = committedAtMs[index]!;
-      if (committedAt >= firstSent && committedAt <= lastSent && !failed!(index)) {
+      if (committedAt >= firstSent && committedAt <= lastSent && !timeline.failed(index)) {
         succeededInSpan += 1;
       }
     }
