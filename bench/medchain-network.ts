@@ -71,11 +71,24 @@ export async function initNetwork(options: NetworkOptions): Promise<number> {
     // BENCH_CONSENSUS='{"batchWaitMs":50}' overrides consensus timing, for investigation.
     const consensus = process.env.BENCH_CONSENSUS;
     if (consensus !== undefined && consensus !== '') {
-      config.consensus = JSON.parse(consensus) as Record<string, unknown>;
+      config.consensus = consensusOverride(consensus);
     }
     writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`);
   }
   return port;
+}
+
+function consensusOverride(text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new Error(`BENCH_CONSENSUS must be a JSON object, e.g. '{"batchWaitMs":60}'`);
+  }
+  return value as Record<string, unknown>;
 }
 
 /** Starts `medchain up` and waits (at most 30 s) until its API answers. */
