@@ -111,7 +111,8 @@ export function createApi(backend: ApiBackend, options: ApiOptions = {}): Hono {
   });
 
   app.post('/v1/txs', tooLarge(limits.batchBodyBytesMax), async (c) => {
-    const value = await readJson(c);
+    const text = await readText(c);
+    const value = parseJson(text);
     const transactions = (value as { transactions?: unknown } | null)?.transactions;
     if (!Array.isArray(transactions)) {
       throw new RequestProblem(
@@ -126,7 +127,7 @@ export function createApi(backend: ApiBackend, options: ApiOptions = {}): Hono {
         `at most ${limits.batchSizeMax} transactions per batch`,
       );
     }
-    const results = (await backend.submitMany(transactions)).map((result) =>
+    const results = (await backend.submitMany(transactions, text)).map((result) =>
       result.ok ? { hash: result.hash } : { error: result.problem },
     );
     return c.json({ results });
@@ -211,11 +212,19 @@ function registerReads(app: Hono, backend: ApiBackend, auth: Authenticator): voi
 }
 
 async function readJson(c: Context): Promise<unknown> {
+  return parseJson(await readText(c));
+}
+
+/** The body of a request that must be JSON, not yet parsed. */
+async function readText(c: Context): Promise<string> {
   const type = c.req.header('content-type');
   if (type !== undefined && !/^application\/(?:[\w.+-]+\+)?json\b/i.test(type)) {
     throw new RequestProblem('unsupported_media_type', `send application/json, not ${type}`);
   }
-  const text = await c.req.text();
+  return c.req.text();
+}
+
+function parseJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {

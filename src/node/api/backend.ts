@@ -70,7 +70,12 @@ export interface ApiBackend {
   status(): NodeStatus;
   /** Admits an untrusted, already JSON-parsed value as a transaction. */
   submit(value: unknown): Promise<SubmitResult>;
-  submitMany(values: unknown[]): Promise<SubmitResult[]>;
+  /**
+   * Admits a batch in order. `text`, when given, is the request body `values` was parsed
+   * from, `{ "transactions": values }`: a node may prepare the batch from it off its main
+   * thread.
+   */
+  submitMany(values: unknown[], text?: string): Promise<SubmitResult[]>;
   waitForCommit(hash: string, timeoutMs: number): Promise<StoredTransaction | undefined>;
   transaction(hash: string): StoredTransaction | 'pending' | undefined;
   transactionProof(hash: string): TransactionProof | undefined;

@@ -11,16 +11,14 @@ import type {
   Validator,
 } from '../../protocol/contracts/engine/types.js';
 import { assert } from '../../protocol/core/assert.js';
-import { fromHex, toHex } from '../../protocol/core/bytes.js';
+import { fromHex } from '../../protocol/core/bytes.js';
 import type { Crypto, Signer } from '../../protocol/core/crypto.js';
 import { Fifo } from '../../protocol/core/fifo.js';
 import type { Hash } from '../../protocol/core/hash.js';
 import type { Block, BlockHeader, CommitCertificate } from '../../protocol/ledger/block.js';
 import {
-  decodeTransaction,
+  acceptedTransaction,
   encodedSizeFromSigningBytes,
-  signingBytes,
-  TRANSACTION_LIMITS,
   type Transaction,
 } from '../../protocol/ledger/transaction.js';
 import type { ChainListener, SubmitResult } from '../api/backend.js';
@@ -35,9 +33,17 @@ import {
 } from './block-executor.js';
 import { publicKeyHex, signCommit } from './commit.js';
 import type { Logger } from './logger.js';
-import { Mempool, type PreparedTransaction } from './mempool.js';
+import { Mempool } from './mempool.js';
 import { StateCache } from './state-cache.js';
 import { latestStateSource, type NodeStateTree } from './state-tree-adapter.js';
+import {
+  PREPARED_REFUSED,
+  PREPARED_VALID,
+  type PreparedBatch,
+  type PreparedEntry,
+  prepareTransaction,
+  type Refusal,
+} from './transaction-preparation.js';
 import type { VerifierPool } from './verifier-pool.js';
 
 const REJECTION_FIELDS: Partial<Record<string, string>> = {
@@ -51,16 +57,15 @@ const REJECTION_FIELDS: Partial<Record<string, string>> = {
   expired: 'expiresAt',
 };
 
-interface PreparedEntry extends PreparedTransaction {
-  transaction: Transaction;
-}
-
 const CLIENT: TransactionOrigin = { kind: 'client' };
 
 interface WaitingAdmission {
-  entry: PreparedEntry;
+  /** Undefined while a verifier thread prepares it (a client's batch). */
+  entry: PreparedEntry | undefined;
   origin: TransactionOrigin;
   valid: boolean | undefined;
+  /** Set instead of `valid` when it was refused before admission. */
+  refused?: SubmitResult;
   resolve: (result: SubmitResult) => void;
 }
 
@@ -201,8 +206,12 @@ export class MedchainNode {
     });
   }
 
-  /** Admits client transactions in order; one promise for the whole batch. */
-  submitMany(values: unknown[]): Promise<SubmitResult[]> {
+  /**
+   * Admits client transactions in order; one promise for the whole batch. `text`, when
+   * given, is the JSON text `values` was parsed from, as `{ "transactions": values }`:
+   * with verifier threads, one of them decodes, hashes and verifies the batch from it.
+   */
+  submitMany(values: unknown[], text?: string): Promise<SubmitResult[]> {
     return new Promise((resolve) => {
       const results = new Array<SubmitResult>(values.length);
       let waiting = values.length;
@@ -210,15 +219,106 @@ export class MedchainNode {
         resolve(results);
         return;
       }
+      const done = (index: number) => (result: SubmitResult) => {
+        results[index] = result;
+        if (--waiting === 0) {
+          resolve(results);
+        }
+      };
+      const verifier = this.deps.verifier;
+      if (text !== undefined && verifier !== undefined && verifier.threads > 0) {
+        this.submitPrepared(verifier, values, text, done);
+        return;
+      }
       for (let index = 0; index < values.length; index++) {
-        this.submitThen(values[index], CLIENT, (result) => {
-          results[index] = result;
-          if (--waiting === 0) {
-            resolve(results);
-          }
-        });
+        this.submitThen(values[index], CLIENT, done(index));
       }
     });
+  }
+
+  /**
+   * submitMany with the batch prepared on a verifier thread. Its transactions take their
+   * places in the admission queue at once, as submitThen's do, and are admitted in that
+   * order once the thread answers. As many as there is room for go to the thread; the
+   * rest are refused as a full mempool, before any work, as submitThen refuses them.
+   */
+  private submitPrepared(
+    verifier: VerifierPool,
+    values: unknown[],
+    text: string,
+    done: (index: number) => (result: SubmitResult) => void,
+  ): void {
+    const room = Math.max(0, this.mempool.capacity - this.mempool.size - this.admissions.length);
+    const count = Math.min(room, values.length);
+    const waiting = new Array<WaitingAdmission>(count);
+    for (let index = 0; index < count; index++) {
+      waiting[index] = { entry: undefined, origin: CLIENT, valid: undefined, resolve: done(index) };
+      this.admissions.push(waiting[index]!);
+    }
+    for (let index = count; index < values.length; index++) {
+      done(index)({
+        ok: false,
+        problem: problem('mempool_full', 'the mempool is full; retry later'),
+      });
+    }
+    if (count === 0) {
+      return;
+    }
+    verifier.prepareBatch(text, count, (batch) => {
+      if (batch === undefined || batch.statuses.length !== count) {
+        this.prepareHere(verifier, values, waiting);
+        return;
+      }
+      this.takePrepared(batch, values, waiting);
+      this.drainAdmissions();
+    });
+  }
+
+  private takePrepared(batch: PreparedBatch, values: unknown[], waiting: WaitingAdmission[]): void {
+    const { statuses, hashes, signing, ends, refusals } = batch;
+    for (const [index, refusal] of refusals) {
+      waiting[index]!.refused = refused(refusal);
+    }
+    let start = 0;
+    for (let index = 0; index < waiting.length; index++) {
+      const end = ends[index]!;
+      const status = statuses[index]!;
+      if (status !== PREPARED_REFUSED) {
+        const transaction = acceptedTransaction(values[index] as Record<string, unknown>);
+        const signingBytes = new Uint8Array(signing, start, end - start);
+        waiting[index]!.entry = { transaction, hash: hashes[index]! as Hash, signingBytes };
+        waiting[index]!.valid = status === PREPARED_VALID;
+      }
+      start = end;
+    }
+  }
+
+  /** When the thread could not prepare a batch: prepared here, verified one by one. */
+  private prepareHere(
+    verifier: VerifierPool,
+    values: unknown[],
+    waiting: WaitingAdmission[],
+  ): void {
+    for (let index = 0; index < waiting.length; index++) {
+      const item = waiting[index]!;
+      const prepared = prepareTransaction(values[index], this.deps.crypto.sha256);
+      if (!prepared.ok) {
+        item.refused = refused(prepared.refusal);
+        continue;
+      }
+      item.entry = prepared.entry;
+      const { transaction, signingBytes: message } = prepared.entry;
+      const check = {
+        signatureHex: transaction.signature,
+        publicKeyHex: transaction.signer,
+        message,
+      };
+      verifier.verifyThen(check, (valid) => {
+        item.valid = valid;
+        this.drainAdmissions();
+      });
+    }
+    this.drainAdmissions();
   }
 
   private earlyRejection(
@@ -250,30 +350,21 @@ export class MedchainNode {
   }
 
   private drainAdmissions(): void {
-    while (this.admissions.peek()?.valid !== undefined) {
-      const next = this.admissions.shift()!;
-      next.resolve(this.admit(next.entry, next.origin, next.valid));
+    for (
+      let next = this.admissions.peek();
+      next !== undefined && (next.refused !== undefined || next.valid !== undefined);
+      next = this.admissions.peek()
+    ) {
+      this.admissions.shift();
+      next.resolve(next.refused ?? this.admit(next.entry!, next.origin, next.valid));
     }
   }
 
   private prepare(
     value: unknown,
   ): { ok: true; entry: PreparedEntry } | (SubmitResult & { ok: false }) {
-    const decoded = decodeTransaction(value);
-    if (!decoded.ok) {
-      const detail = decoded.field ? `${decoded.field}: ${decoded.message}` : decoded.message;
-      const field = decoded.field || undefined;
-      return { ok: false, problem: problem('invalid_transaction', detail, field) };
-    }
-    const bytes = signingBytes(decoded.value);
-    const size = encodedSizeFromSigningBytes(bytes);
-    if (size > TRANSACTION_LIMITS.sizeBytesMax) {
-      const limit = TRANSACTION_LIMITS.sizeBytesMax;
-      const detail = `transaction is ${size} bytes; the limit is ${limit}`;
-      return { ok: false, problem: problem('payload_too_large', detail) };
-    }
-    const hash = toHex(this.deps.crypto.sha256(bytes)) as Hash;
-    return { ok: true, entry: { transaction: decoded.value, hash, signingBytes: bytes } };
+    const prepared = prepareTransaction(value, this.deps.crypto.sha256);
+    return prepared.ok ? prepared : refused(prepared.refusal);
   }
 
   private admit(
@@ -555,4 +646,8 @@ export class MedchainNode {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
+}
+
+function refused(refusal: Refusal): SubmitResult & { ok: false } {
+  return { ok: false, problem: problem(refusal.code, refusal.detail, refusal.field) };
 }

@@ -159,7 +159,7 @@ export function nodeBackend(node: MedchainNode): ApiBackend {
   return {
     status,
     submit: (value) => node.submitAsync(value),
-    submitMany: (values) => node.submitMany(values),
+    submitMany: (values, text) => node.submitMany(values, text),
     waitForCommit: (hash, timeoutMs) => node.waitForCommit(hash, timeoutMs),
     transaction(hash): StoredTransaction | 'pending' | undefined {
       return store.transaction(hash) ?? (node.mempool.has(hash) ? 'pending' : undefined);

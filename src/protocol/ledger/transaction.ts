@@ -102,19 +102,29 @@ export function decodeTransaction(value: unknown): DecodeResult<Transaction> {
   if (typeof signature !== 'string' || !isHex(signature, 64)) {
     return fail('signature', 'signature must be a 64-byte Ed25519 signature in lowercase hex');
   }
+  return { ok: true, value: acceptedTransaction(value) };
+}
+
+/**
+ * The Transaction decodeTransaction returns for `value`, without its checks. Only for a
+ * value decodeTransaction has accepted, or an identical one: the same JSON text parsed on
+ * another thread, where it was decoded (a client's batch, prepared off the main thread).
+ * Fields come in one order, so every transaction object has one shape.
+ */
+export function acceptedTransaction(value: Record<string, unknown>): Transaction {
   const transaction: Transaction = {
-    chainId,
-    signer,
-    nonce,
-    module,
-    action,
-    args: args as JsonObject,
-    signature,
+    chainId: value.chainId as string,
+    signer: value.signer as string,
+    nonce: value.nonce as number,
+    module: value.module as string,
+    action: value.action as string,
+    args: value.args as JsonObject,
+    signature: value.signature as string,
   };
-  if (expiresAt !== undefined) {
-    transaction.expiresAt = expiresAt as number;
+  if (value.expiresAt !== undefined) {
+    transaction.expiresAt = value.expiresAt as number;
   }
-  return { ok: true, value: transaction };
+  return transaction;
 }
 
 export function isNonNegativeInteger(value: unknown): value is number {
