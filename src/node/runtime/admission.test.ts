@@ -111,6 +111,17 @@ describe('a client batch prepared on the verifier thread', () => {
     assert.equal(threaded.node.produceBlock()?.transactionCount, 12);
   });
 
+  it('is prepared here when the thread cannot, with the same results', async () => {
+    const failing = Object.create(pool) as VerifierPool;
+    failing.prepareBatch = (_text, _limit, done) => setImmediate(() => done(undefined));
+    const chain = createMemoryNode('batch', { verifier: failing });
+    const alone = createMemoryNode('batch', { verifier });
+    const values = mixed(chain);
+    const results = await chain.node.submitMany(values, JSON.stringify({ transactions: values }));
+    assert.deepEqual(results, await alone.node.submitMany(values));
+    assert.equal(chain.node.produceBlock()?.transactionCount, 12);
+  });
+
   it('sends the thread only what there is room for, and refuses the rest at once', async () => {
     const chain = createMemoryNode('batch', { verifier, mempoolCapacity: 10 });
     const values = mixed(chain);

@@ -194,6 +194,15 @@ export class MedchainNode {
     }
     const waiting: WaitingAdmission = { entry, origin, valid: undefined, resolve: done };
     this.admissions.push(waiting);
+    this.verifyWaiting(verifier, waiting, entry);
+  }
+
+  /** Checks a queued transaction's signature, then admits whatever is ready in order. */
+  private verifyWaiting(
+    verifier: VerifierPool,
+    waiting: WaitingAdmission,
+    entry: PreparedEntry,
+  ): void {
     const { transaction, signingBytes: message } = entry;
     const check = {
       signatureHex: transaction.signature,
@@ -307,16 +316,7 @@ export class MedchainNode {
         continue;
       }
       item.entry = prepared.entry;
-      const { transaction, signingBytes: message } = prepared.entry;
-      const check = {
-        signatureHex: transaction.signature,
-        publicKeyHex: transaction.signer,
-        message,
-      };
-      verifier.verifyThen(check, (valid) => {
-        item.valid = valid;
-        this.drainAdmissions();
-      });
+      this.verifyWaiting(verifier, item, prepared.entry);
     }
     this.drainAdmissions();
   }
