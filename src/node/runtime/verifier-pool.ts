@@ -41,12 +41,11 @@ const BATCH_ITEMS_MAX = 1024;
  */
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4 };
 
-/** A worker's answer: check results, a prepared batch, or why it could not prepare one. */
+/** A worker's answer: check results, a prepared batch, or neither when it could not. */
 interface WorkerReply {
   id: number;
   results?: Uint8Array;
   batch?: PreparedBatch;
-  error?: string;
 }
 
 /** Checks one signature on the calling thread; the pool's own thread when it has none. */

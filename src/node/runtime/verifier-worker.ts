@@ -54,9 +54,10 @@ function prepare(request: BatchRequest): void {
       hexInto(transaction.signer, scratch, 64);
       return sodium.crypto_sign_verify_detached(scratchSignature, message, scratchKey);
     });
-  } catch (error) {
-    // The main thread prepares the batch itself then; it must never wait for an answer.
-    parentPort?.postMessage({ id: request.id, error: String(error) });
+  } catch {
+    // An answer without a batch: the main thread prepares it itself, and must never wait
+    // for one. The error is not sent: its message may quote the transactions.
+    parentPort?.postMessage({ id: request.id });
     return;
   }
   const { statuses, ends, signing } = batch;
