@@ -265,10 +265,7 @@ export class MedchainNode {
       this.admissions.push(waiting[index]!);
     }
     for (let index = count; index < values.length; index++) {
-      done(index)({
-        ok: false,
-        problem: problem('mempool_full', 'the mempool is full; retry later'),
-      });
+      done(index)(mempoolFull());
     }
     if (count === 0) {
       return;
@@ -333,7 +330,7 @@ export class MedchainNode {
     // its signature check: refused before it, a flood costs no verifier time, and the
     // transactions waiting for the verifier never outnumber the room left for them.
     if (this.mempool.size + this.admissions.length >= this.mempool.capacity) {
-      return { ok: false, problem: problem('mempool_full', 'the mempool is full; retry later') };
+      return mempoolFull();
     }
     if (origin.kind === 'peer') {
       const { signer, nonce } = entry.transaction;
@@ -646,6 +643,11 @@ export class MedchainNode {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
+}
+
+/** Refused before any work: the mempool and the transactions waiting for it fill its room. */
+function mempoolFull(): SubmitResult & { ok: false } {
+  return { ok: false, problem: problem('mempool_full', 'the mempool is full; retry later') };
 }
 
 function refused(refusal: Refusal): SubmitResult & { ok: false } {
