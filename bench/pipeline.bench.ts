@@ -5,9 +5,15 @@
  * (commit). Signatures are taken as verified: their cost is measured by the suite's
  * signature round. Run with --cpu-prof to see inside a phase.
  *
- * Run: node --import tsx bench/pipeline.bench.ts [--blocks 20] [--block-size 5000] [--memory]
+ * Blocks are signed one at a time, outside the timed phases, so a run can be as long as the
+ * disk allows: `--transactions 10000000 --segment 1000000` shows the commit cost over the
+ * first and the tenth million transactions (docs/BENCHMARKS.md, "Ten million
+ * transactions").
+ *
+ * Run: node --import tsx bench/pipeline.bench.ts [--blocks 20 | --transactions N]
+ *      [--block-size 5000] [--segment N] [--memory]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -30,12 +36,32 @@ import { derivedBytes, registrationWorkload } from '../src/testing/workload.js';
 const { values } = parseArgs({
   options: {
     blocks: { type: 'string', default: '20' },
+    transactions: { type: 'string' },
     'block-size': { type: 'string', default: '5000' },
+    segment: { type: 'string' },
     memory: { type: 'boolean', default: false },
   },
 });
-const blocks = Number(values.blocks);
 const blockSize = Number(values['block-size']);
+const ADMINS = 4;
+if (!Number.isSafeInteger(blockSize) || blockSize <= 0 || blockSize % ADMINS !== 0) {
+  throw new Error(`--block-size: expected a positive multiple of ${ADMINS}, got ${blockSize}`);
+}
+const blocks =
+  values.transactions === undefined
+    ? Number(values.blocks)
+    : Math.ceil(Number(values.transactions) / blockSize);
+if (!Number.isSafeInteger(blocks) || blocks <= 0) {
+  throw new Error('--blocks or --transactions: expected a positive number');
+}
+/** Blocks per reported segment: the whole run unless --segment asks for more rows. */
+const segmentBlocks =
+  values.segment === undefined
+    ? blocks
+    : Math.max(1, Math.round(Number(values.segment) / blockSize));
+if (!Number.isSafeInteger(segmentBlocks)) {
+  throw new Error('--segment: expected a number of transactions');
+}
 const CHAIN_ID = 'medchain-pipeline';
 
 const signer = (label: string) => sodiumSigner(derivedBytes('pipeline', label));
@@ -63,6 +89,14 @@ const crypto = sodiumCrypto;
 const engine = createEngine(crypto);
 ensureGenesis({ store, crypto, engine }, genesis);
 let now = genesis.genesisTime;
+/** Tree-node reads that reach the store: what the node cache misses as the state grows. */
+let storeReads = 0;
+const countedReads: Pick<ChainStore, 'treeNode'> = {
+  treeNode: (id) => {
+    storeReads++;
+    return store.treeNode(id);
+  },
+};
 const alwaysValid = {
   verify: () => Promise.resolve(true),
   verifyThen: (_check: unknown, done: (valid: boolean) => void) => queueMicrotask(() => done(true)),
@@ -73,7 +107,7 @@ const node = new MedchainNode(
     store,
     crypto,
     engine,
-    tree: nodeStateTree(crypto, store),
+    tree: nodeStateTree(crypto, countedReads),
     validator,
     clock: { nowMs: () => now },
     logger: silentLogger,
@@ -88,26 +122,30 @@ function derivePublicKey(seed: Uint8Array): Uint8Array {
   return publicKey;
 }
 
-// Each admin registers members with its own nonce sequence, as the suite's rounds do.
-const perAdmin = Math.ceil((blocks * blockSize) / admins.length);
-const streams = admins.map((admin, index) =>
-  registrationWorkload({
-    chainId: CHAIN_ID,
-    admin: admin!,
-    startNonce: 0,
-    count: perAdmin,
-    seed: `pipeline-${index}`,
-    derivePublicKey,
-  }),
-);
-const bodies: string[] = [];
-for (let block = 0; block < blocks; block++) {
+/**
+ * One block's submission body. Each admin registers members with its own nonce sequence,
+ * as the suite's rounds do: transaction n of the run is admin n mod 4's (n div 4)th.
+ */
+function blockBody(block: number): string {
+  const share = blockSize / ADMINS;
+  const streams = admins.map((admin, index) =>
+    registrationWorkload({
+      chainId: CHAIN_ID,
+      admin: admin!,
+      startNonce: block * share,
+      firstIndex: block * share,
+      count: share,
+      seed: `pipeline-${index}`,
+      derivePublicKey,
+    }),
+  );
   const batch = [];
-  for (let i = 0; i < blockSize; i++) {
-    const n = block * blockSize + i;
-    batch.push(streams[n % admins.length]![Math.floor(n / admins.length)]!);
+  for (let i = 0; i < share; i++) {
+    for (const stream of streams) {
+      batch.push(stream[i]!);
+    }
   }
-  bodies.push(JSON.stringify(batch));
+  return JSON.stringify(batch);
 }
 
 // CPU time rather than wall time: the figures stay comparable on a busy machine.
@@ -115,17 +153,47 @@ const cpuMs = () => {
   const usage = process.cpuUsage();
   return (usage.user + usage.system) / 1000;
 };
-const phases = { parse: 0, admit: 0, propose: 0, commit: 0 };
+type Phases = { parse: number; admit: number; propose: number; commit: number };
+const zero = (): Phases => ({ parse: 0, admit: 0, propose: 0, commit: 0 });
+const sum = (phases: Phases) => phases.parse + phases.admit + phases.propose + phases.commit;
+const total = zero();
+let segment = zero();
+let segmentWallMs = 0;
+let totalWallMs = 0;
+let segmentCommitted = 0;
 let committed = 0;
-const started = cpuMs();
-const startedWall = performance.now();
+const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+const storeMiB = () => {
+  if (values.memory) {
+    return '-';
+  }
+  const size = (name: string) => {
+    try {
+      return statSync(join(dir, name)).size;
+    } catch {
+      return 0;
+    }
+  };
+  return mib(size('chain.db') + size('chain.db-wal'));
+};
+const segmented = segmentBlocks < blocks;
+if (segmented) {
+  console.log(
+    '| Transactions | parse | admit | propose | commit | CPU µs/tx | tx/s (CPU) | ' +
+      'tx/s (wall) | store reads per tx | RSS MiB | heap MiB | store MiB |',
+  );
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+}
+const perTx = (ms: number, count: number) => ((ms * 1000) / count).toFixed(1);
 for (let block = 0; block < blocks; block++) {
+  const body = blockBody(block);
+  const wallStarted = performance.now();
   let mark = cpuMs();
-  const values = JSON.parse(bodies[block]!) as unknown[];
-  phases.parse += cpuMs() - mark;
+  const submitted = JSON.parse(body) as unknown[];
+  segment.parse += cpuMs() - mark;
   mark = cpuMs();
-  const results = await Promise.all(values.map((value) => node.submitAsync(value)));
-  phases.admit += cpuMs() - mark;
+  const results = await Promise.all(submitted.map((value) => node.submitAsync(value)));
+  segment.admit += cpuMs() - mark;
   const refused = results.find((result) => !result.ok);
   if (refused !== undefined) {
     throw new Error(`admission refused: ${JSON.stringify(refused)}`);
@@ -133,7 +201,7 @@ for (let block = 0; block < blocks; block++) {
   now += 1000;
   mark = cpuMs();
   const { hash, block: proposed } = node.proposeBlock();
-  phases.propose += cpuMs() - mark;
+  segment.propose += cpuMs() - mark;
   mark = cpuMs();
   const result = node.commitDecided(proposed.header.height, proposed, hash, {
     height: proposed.header.height,
@@ -141,26 +209,53 @@ for (let block = 0; block < blocks; block++) {
     blockHash: hash,
     signatures: [],
   });
-  phases.commit += cpuMs() - mark;
-  committed += result.transactionCount;
+  segment.commit += cpuMs() - mark;
+  segmentWallMs += performance.now() - wallStarted;
+  segmentCommitted += result.transactionCount;
+  if ((block + 1) % segmentBlocks === 0 || block + 1 === blocks) {
+    committed += segmentCommitted;
+    totalWallMs += segmentWallMs;
+    for (const phase of Object.keys(total) as (keyof Phases)[]) {
+      total[phase] += segment[phase];
+    }
+    if (segmented) {
+      const memory = process.memoryUsage();
+      const cpu = sum(segment);
+      console.log(
+        `| ${committed.toLocaleString('en-US')} | ${perTx(segment.parse, segmentCommitted)} | ` +
+          `${perTx(segment.admit, segmentCommitted)} | ` +
+          `${perTx(segment.propose, segmentCommitted)} | ` +
+          `${perTx(segment.commit, segmentCommitted)} | ${perTx(cpu, segmentCommitted)} | ` +
+          `${Math.round(segmentCommitted / (cpu / 1000))} | ` +
+          `${Math.round(segmentCommitted / (segmentWallMs / 1000))} | ` +
+          `${(storeReads / segmentCommitted).toFixed(2)} | ${mib(memory.rss)} | ` +
+          `${mib(memory.heapUsed)} | ${storeMiB()} |`,
+      );
+    }
+    segment = zero();
+    storeReads = 0;
+    segmentWallMs = 0;
+    segmentCommitted = 0;
+  }
 }
-const totalMs = cpuMs() - started;
-const wallMs = performance.now() - startedWall;
-const perTx = (ms: number) => ((ms * 1000) / committed).toFixed(1);
+const totalMs = sum(total);
+const rate = (ms: number) => Math.round(committed / (ms / 1000));
 console.log(
   `${committed} tx in ${blocks} blocks of ${blockSize} (${values.memory ? 'memory' : 'sqlite'})`,
 );
-for (const [name, ms] of Object.entries(phases)) {
-  console.log(`  ${name.padEnd(8)} ${perTx(ms).padStart(7)} µs/tx`);
+for (const [name, ms] of Object.entries(total)) {
+  console.log(`  ${name.padEnd(8)} ${perTx(ms, committed).padStart(7)} µs/tx`);
 }
-const rate = (ms: number) => Math.round(committed / (ms / 1000));
-console.log(`  total    ${perTx(totalMs).padStart(7)} µs/tx of CPU → ${rate(totalMs)} tx/s`);
-console.log(`  wall     ${perTx(wallMs).padStart(7)} µs/tx → ${rate(wallMs)} tx/s`);
-const memory = process.memoryUsage();
-const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 console.log(
-  `  rss ${mib(memory.rss)} (peak ${mib(process.resourceUsage().maxRSS * 1024)}), heap ` +
-    `${mib(memory.heapUsed)}, array buffers ${mib(memory.arrayBuffers)}`,
+  `  total    ${perTx(totalMs, committed).padStart(7)} µs/tx of CPU → ${rate(totalMs)} tx/s`,
+);
+console.log(
+  `  wall     ${perTx(totalWallMs, committed).padStart(7)} µs/tx → ${rate(totalWallMs)} tx/s`,
+);
+const memory = process.memoryUsage();
+console.log(
+  `  rss ${mib(memory.rss)} MiB (peak ${mib(process.resourceUsage().maxRSS * 1024)} MiB), heap ` +
+    `${mib(memory.heapUsed)} MiB, array buffers ${mib(memory.arrayBuffers)} MiB`,
 );
 store.close();
 rmSync(dir, { recursive: true, force: true });
