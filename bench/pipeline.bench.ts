@@ -185,6 +185,7 @@ if (segmented) {
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 }
 const perTx = (ms: number, count: number) => ((ms * 1000) / count).toFixed(1);
+const rate = (count: number, ms: number) => Math.round(count / (ms / 1000));
 for (let block = 0; block < blocks; block++) {
   const body = blockBody(block);
   const wallStarted = performance.now();
@@ -226,8 +227,7 @@ for (let block = 0; block < blocks; block++) {
           `${perTx(segment.admit, segmentCommitted)} | ` +
           `${perTx(segment.propose, segmentCommitted)} | ` +
           `${perTx(segment.commit, segmentCommitted)} | ${perTx(cpu, segmentCommitted)} | ` +
-          `${Math.round(segmentCommitted / (cpu / 1000))} | ` +
-          `${Math.round(segmentCommitted / (segmentWallMs / 1000))} | ` +
+          `${rate(segmentCommitted, cpu)} | ${rate(segmentCommitted, segmentWallMs)} | ` +
           `${(storeReads / segmentCommitted).toFixed(2)} | ${mib(memory.rss)} | ` +
           `${mib(memory.heapUsed)} | ${storeMiB()} |`,
       );
@@ -239,7 +239,6 @@ for (let block = 0; block < blocks; block++) {
   }
 }
 const totalMs = sum(total);
-const rate = (ms: number) => Math.round(committed / (ms / 1000));
 console.log(
   `${committed} tx in ${blocks} blocks of ${blockSize} (${values.memory ? 'memory' : 'sqlite'})`,
 );
@@ -247,10 +246,10 @@ for (const [name, ms] of Object.entries(total)) {
   console.log(`  ${name.padEnd(8)} ${perTx(ms, committed).padStart(7)} µs/tx`);
 }
 console.log(
-  `  total    ${perTx(totalMs, committed).padStart(7)} µs/tx of CPU → ${rate(totalMs)} tx/s`,
+  `  total    ${perTx(totalMs, committed).padStart(7)} µs/tx of CPU → ${rate(committed, totalMs)} tx/s`,
 );
 console.log(
-  `  wall     ${perTx(totalWallMs, committed).padStart(7)} µs/tx → ${rate(totalWallMs)} tx/s`,
+  `  wall     ${perTx(totalWallMs, committed).padStart(7)} µs/tx → ${rate(committed, totalWallMs)} tx/s`,
 );
 const memory = process.memoryUsage();
 console.log(
